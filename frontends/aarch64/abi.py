@@ -1,0 +1,74 @@
+"""Linux ABI facts for AArch64 guests (asm-generic syscall table, LP64 layouts)."""
+from __future__ import annotations
+
+from translator.linux.structs import Layout
+
+from .syscall_numbers import NUMBERS
+
+NAME = "aarch64"
+BITS = 64
+ELF_MACHINE = 183
+UNAME_MACHINE = "aarch64"
+PLATFORM = "aarch64"
+CPU_NAME = "Cortex-A72"
+
+# AT_HWCAP for a Cortex-A72 with the ARMv8.0 crypto extensions, as Unicorn's model has
+# them (asm/hwcap.h). CPUID: ID registers can be read from EL0.
+HWCAP_BITS = {"fp": 0, "asimd": 1, "aes": 3, "pmull": 4, "sha1": 5, "sha2": 6, "crc32": 7,
+              "cpuid": 11}
+HWCAP = sum(1 << b for b in HWCAP_BITS.values())
+HWCAP2 = 0
+
+# A 1 TiB window (a reserved_va, as qemu has for 32-bit guests): plenty for user programs,
+# and every guest address stays base + addr for all backends.
+ADDRESS_SPACE = 1 << 40
+STACK_TOP = ADDRESS_SPACE - (1 << 30)
+STACK_SIZE = 8 << 20
+MMAP_TOP = STACK_TOP - STACK_SIZE - (128 << 20)
+PIE_BASE = 0x5500000000
+INTERP_BASE = None
+KUSER_PAGE = None
+
+SYSCALL_NR_REG = "x8"
+SYSCALL_ARG_REGS = ("x0", "x1", "x2", "x3", "x4", "x5")
+SYSCALL_RET_REG = "x0"
+SYSCALL_ARGS: dict[str, tuple] = {}
+SYSCALL_ALIASES = {"fstat": "fstat64", "newfstatat": "fstatat64"}
+SYSCALL_EXCLUDE: frozenset[str] = frozenset()
+SYSCALLS = NUMBERS
+
+STAT = Layout("stat", [
+    ("st_dev", "Q"), ("st_ino", "Q"), ("st_mode", "I"), ("st_nlink", "I"), ("st_uid", "I"),
+    ("st_gid", "I"), ("st_rdev", "Q"), ("", "8x"), ("st_size", "q"), ("st_blksize", "i"),
+    ("", "4x"), ("st_blocks", "q"), ("st_atime", "q"), ("st_atime_nsec", "Q"),
+    ("st_mtime", "q"), ("st_mtime_nsec", "Q"), ("st_ctime", "q"), ("st_ctime_nsec", "Q"),
+    ("", "8x")])
+STAT_SYSCALLS = ("fstat", "newfstatat")
+TIMESPEC = Layout("timespec", [("tv_sec", "q"), ("tv_nsec", "q")])
+TIMESPEC64 = TIMESPEC
+TIMEVAL = Layout("timeval", [("tv_sec", "q"), ("tv_usec", "q")])
+TIMEZONE = Layout("timezone", [("tz_minuteswest", "i"), ("tz_dsttime", "i")])
+RLIMIT = Layout("rlimit", [("rlim_cur", "Q"), ("rlim_max", "Q")])
+RLIMIT64 = RLIMIT
+IOVEC = Layout("iovec", [("iov_base", "Q"), ("iov_len", "Q")])
+SYSINFO = Layout("sysinfo", [
+    ("uptime", "q"), ("loads", "3Q"), ("totalram", "Q"), ("freeram", "Q"), ("sharedram", "Q"),
+    ("bufferram", "Q"), ("totalswap", "Q"), ("freeswap", "Q"), ("procs", "H"), ("", "6x"),
+    ("totalhigh", "Q"), ("freehigh", "Q"), ("mem_unit", "I"), ("", "4x")])
+STATFS = Layout("statfs", [
+    ("f_type", "q"), ("f_bsize", "q"), ("f_blocks", "Q"), ("f_bfree", "Q"), ("f_bavail", "Q"),
+    ("f_files", "Q"), ("f_ffree", "Q"), ("f_fsid", "2i"), ("f_namelen", "q"),
+    ("f_frsize", "q"), ("f_flags", "q"), ("f_spare", "4q")])
+SIGACTION = Layout("sigaction", [("sa_handler", "Q"), ("sa_flags", "Q"),
+                                 ("sa_restorer", "Q"), ("sa_mask", "Q")])
+TMS = Layout("tms", [("tms_utime", "q"), ("tms_stime", "q"), ("tms_cutime", "q"),
+                     ("tms_cstime", "q")])
+RUSAGE = Layout("rusage", [("ru_utime", "2q"), ("ru_stime", "2q"), ("ru_maxrss", "q"),
+                           ("rest", "13q")])
+WORD = "Q"
+
+# open(2) flag bits that differ from x86-64 (arch/arm*/include/uapi/asm/fcntl.h).
+O_FLAGS = {"O_DIRECTORY": 0o40000, "O_NOFOLLOW": 0o100000, "O_DIRECT": 0o200000,
+           "O_LARGEFILE": 0o400000}
+# fcntl lock commands: AArch64's `struct flock` has the x86-64 layout.
+FCNTL_LOCK64 = {5: 5, 6: 6, 7: 7}

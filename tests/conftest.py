@@ -1,0 +1,53 @@
+"""Shared fixtures: run pytrans and qemu-user as subprocesses."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTRANS = [sys.executable, "-m", "translator"]
+QEMU = {"arm": "qemu-arm", "aarch64": "qemu-aarch64"}
+
+
+def run_pytrans(*args: str, stdin: bytes | None = None, env: dict | None = None,
+                timeout: float = 120, cwd: str | None = None) -> subprocess.CompletedProcess:
+    """Run `pytrans ARGS...` and capture stdout/stderr as bytes."""
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
+    if env:
+        e.update(env)
+    return subprocess.run(PYTRANS + [str(a) for a in args], input=stdin, capture_output=True,
+                          timeout=timeout, env=e, cwd=cwd)
+
+
+def qemu_for(arch: str) -> str | None:
+    """Path of qemu-user for 'arm' or 'aarch64', or None when it is not installed."""
+    return shutil.which(QEMU[arch])
+
+
+def run_qemu(arch: str, *args: str, stdin: bytes | None = None, env: dict | None = None,
+             timeout: float = 120, cwd: str | None = None) -> subprocess.CompletedProcess:
+    exe = qemu_for(arch)
+    if exe is None:
+        pytest.skip(f"{QEMU[arch]} is not installed (apt-get install qemu-user)")
+    return subprocess.run([exe] + [str(a) for a in args], input=stdin, capture_output=True,
+                          timeout=timeout, env=env, cwd=cwd)
+
+
+@pytest.fixture
+def pytrans():
+    return run_pytrans
+
+
+def shell_status(returncode: int) -> int:
+    """Exit status as a shell shows it: a process killed by signal N reads as 128+N.
+
+    pytrans (like qemu-user) kills itself with the guest's fatal signal, so subprocess
+    reports -N; both forms mean the same thing to a shell.
+    """
+    return 128 - returncode if returncode < 0 else returncode

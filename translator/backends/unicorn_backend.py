@@ -1,0 +1,188 @@
+"""The Unicorn execution backend.
+
+Guest memory is pytrans's own (``mem_map_ptr`` over :class:`GuestMemory`), so this backend
+only executes. The only Python hooks are on ``svc`` (interrupt hook) and on invalid memory
+accesses, neither of which is on a hot path.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+
+from unicorn import (UC_ARCH_ARM, UC_ARCH_ARM64, UC_ERR_EXCEPTION, UC_ERR_FETCH_PROT,
+                     UC_ERR_FETCH_UNALIGNED, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID,
+                     UC_ERR_READ_PROT, UC_ERR_READ_UNALIGNED, UC_ERR_READ_UNMAPPED,
+                     UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNALIGNED, UC_ERR_WRITE_UNMAPPED,
+                     UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UC_MODE_ARM, UC_PROT_EXEC,
+                     UC_PROT_READ, UC_PROT_WRITE, Uc, UcError)
+from unicorn import arm64_const as a64
+from unicorn import arm_const as a32
+
+from ..linux import signals as sigs
+from ..linux.kernel import GuestExit, Kernel
+from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory
+
+# QEMU exception numbers as Unicorn's interrupt hook reports them (target/arm/cpu.h).
+EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_BKPT = 1, 2, 3, 4, 7
+
+_ARM_REGS = {f"r{i}": getattr(a32, f"UC_ARM_REG_R{i}") for i in range(13)}
+_ARM_REGS.update(r13=a32.UC_ARM_REG_SP, sp=a32.UC_ARM_REG_SP, r14=a32.UC_ARM_REG_LR,
+                 lr=a32.UC_ARM_REG_LR, r15=a32.UC_ARM_REG_PC, pc=a32.UC_ARM_REG_PC,
+                 cpsr=a32.UC_ARM_REG_CPSR, fpscr=a32.UC_ARM_REG_FPSCR)
+_A64_REGS = {f"x{i}": getattr(a64, f"UC_ARM64_REG_X{i}") for i in range(29)}
+_A64_REGS.update(x29=a64.UC_ARM64_REG_X29, x30=a64.UC_ARM64_REG_X30, lr=a64.UC_ARM64_REG_X30,
+                 sp=a64.UC_ARM64_REG_SP, pc=a64.UC_ARM64_REG_PC, nzcv=a64.UC_ARM64_REG_NZCV)
+
+_SEGV_ERRORS = {UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
+                UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT}
+_BUS_ERRORS = {UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED}
+
+
+def _uc_prot(prot: int) -> int:
+    return ((UC_PROT_READ if prot & PROT_READ else 0) | (UC_PROT_WRITE if prot & PROT_WRITE else 0)
+            | (UC_PROT_EXEC if prot & PROT_EXEC else 0))
+
+
+class UnicornBackend:
+    """Executes a guest on Unicorn over pytrans-owned memory."""
+
+    name = "unicorn"
+
+    def __init__(self, abi: ModuleType, mem: GuestMemory):
+        self.abi = abi
+        self.mem = mem
+        self.arm32 = abi.BITS == 32
+        if self.arm32:
+            self.uc = Uc(UC_ARCH_ARM, UC_MODE_ARM)
+            self.uc.ctl_set_cpu_model(a32.UC_CPU_ARM_CORTEX_A15)
+            self.regs = _ARM_REGS
+            # Linux enables VFP/NEON for user space: CPACR cp10/cp11 full access, FPEXC.EN.
+            self.uc.reg_write(a32.UC_ARM_REG_C1_C0_2, 0xF << 20)
+            self.uc.reg_write(a32.UC_ARM_REG_FPEXC, 1 << 30)
+            self.uc.reg_write(a32.UC_ARM_REG_CPSR, 0x10)   # USR mode, ARM state
+        else:
+            self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+            self.uc.ctl_set_cpu_model(a64.UC_CPU_ARM64_A72)
+            self.regs = _A64_REGS
+            self.uc.reg_write(a64.UC_ARM64_REG_CPACR_EL1, 3 << 20)   # FPEN: no FP/SIMD traps
+        self.kernel: Kernel | None = None
+        self._exit: BaseException | None = None
+        self._fault_addr: int | None = None
+        self._fault_access = 0
+        for v in mem.regions():
+            self.on_map(v.start, v.end - v.start, v.prot)
+        mem.listeners.append(self)
+        self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid)
+
+    # ---- memory listener ---------------------------------------------------------------
+    def on_map(self, start: int, length: int, prot: int) -> None:
+        self.uc.mem_map_ptr(start, length, _uc_prot(prot), self.mem.base + start)
+
+    def on_unmap(self, start: int, length: int) -> None:
+        self.uc.mem_unmap(start, length)
+
+    def on_protect(self, start: int, length: int, prot: int) -> None:
+        self.uc.mem_protect(start, length, _uc_prot(prot))
+
+    # ---- CPU access for the Linux layer --------------------------------------------------
+    def read_reg(self, name: str) -> int:
+        return self.uc.reg_read(self.regs[name])
+
+    def write_reg(self, name: str, value: int) -> None:
+        self.uc.reg_write(self.regs[name], value)
+
+    def set_tls(self, value: int) -> None:
+        if self.arm32:
+            self.uc.reg_write(a32.UC_ARM_REG_C13_C0_3, value)   # TPIDRURO
+        else:
+            self.uc.reg_write(a64.UC_ARM64_REG_TPIDR_EL0, value)
+
+    def get_tls(self) -> int:
+        if self.arm32:
+            return self.uc.reg_read(a32.UC_ARM_REG_C13_C0_3)
+        return self.uc.reg_read(a64.UC_ARM64_REG_TPIDR_EL0)
+
+    def invalidate(self, start: int, length: int) -> None:
+        """Drop translated code over guest memory that changed (mmap, mprotect, cacheflush)."""
+        if length > 0:
+            self.uc.ctl_remove_cache(start, start + length)
+
+    def pc(self) -> int:
+        """The guest PC, with bit 0 set in Thumb state (what a resume needs)."""
+        pc = self.read_reg("pc")
+        if self.arm32 and self.uc.reg_read(a32.UC_ARM_REG_CPSR) & 0x20:
+            pc |= 1
+        return pc
+
+    # ---- hooks (never let an exception escape into Unicorn) ------------------------------
+    def _on_interrupt(self, uc: Uc, intno: int, _user) -> None:
+        try:
+            if intno == EXCP_SWI:
+                self.kernel.syscall()
+                return
+            pc = self.read_reg("pc")
+            if intno == EXCP_BKPT:
+                self.kernel.raise_signal(sigs.SIGTRAP, pc=pc, reason="breakpoint")
+            elif intno == EXCP_UDEF:
+                self.kernel.raise_signal(sigs.SIGILL, pc=pc, reason="undefined instruction")
+            elif intno in (EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT):
+                self.kernel.raise_signal(sigs.SIGSEGV, pc=pc, reason="abort")
+            else:
+                self.kernel.raise_signal(sigs.SIGILL, pc=pc, reason=f"CPU exception {intno}")
+        except BaseException as e:   # noqa: BLE001 - re-raised after emu_start returns
+            self._exit = e
+            uc.emu_stop()
+
+    def _on_invalid(self, uc: Uc, access: int, address: int, size: int, value: int, _user) -> bool:
+        self._fault_addr = address
+        self._fault_access = access
+        return False
+
+    # ---- running -----------------------------------------------------------------------
+    def start(self, entry: int, sp: int, regs: dict[str, int] | None = None) -> None:
+        self.write_reg("sp", sp)
+        for name, value in (regs or {}).items():
+            self.write_reg(name, value)
+        self._next_pc = entry
+
+    def run(self, kernel: Kernel) -> GuestExit:
+        """Run until the guest exits or is killed; return how it ended."""
+        self.kernel = kernel
+        kernel.cpu = self
+        until = (1 << self.abi.BITS) - 4
+        pc = self._next_pc
+        while True:
+            self._exit = None
+            self._fault_addr = None
+            try:
+                self.uc.emu_start(pc, until)
+            except UcError as e:
+                if self._exit is not None:
+                    break
+                return self._fault(e.errno)
+            if self._exit is not None:
+                break
+            pc = self.pc()
+            if pc & ~1 == until:
+                return GuestExit(signal=sigs.SIGSEGV, pc=pc, addr=pc, reason="jump to unmapped")
+        exc = self._exit
+        if isinstance(exc, GuestExit):
+            return exc
+        raise exc
+
+    def _fault(self, err: int) -> GuestExit:
+        pc = self.pc() & ~1 if self.arm32 else self.pc()
+        addr = self._fault_addr
+        try:
+            if err in _SEGV_ERRORS:
+                self.kernel.raise_signal(sigs.SIGSEGV, pc=pc, addr=addr, reason="invalid access")
+            elif err in _BUS_ERRORS:
+                self.kernel.raise_signal(sigs.SIGBUS, pc=pc, addr=addr, reason="unaligned access")
+            elif err in (UC_ERR_INSN_INVALID, UC_ERR_EXCEPTION):
+                self.kernel.raise_signal(sigs.SIGILL, pc=pc, reason="undefined instruction")
+            else:
+                self.kernel.raise_signal(sigs.SIGSEGV, pc=pc, addr=addr, reason=f"unicorn error {err}")
+        except GuestExit as e:
+            return e
+        # A handled (ignored) synchronous fault cannot resume: it re-faults forever.
+        return GuestExit(signal=sigs.SIGSEGV, pc=pc, addr=addr)

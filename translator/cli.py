@@ -1,0 +1,162 @@
+"""Command line: ``pytrans run [options] PROGRAM [ARGS...]``, ``pytrans info PROGRAM``."""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import sys
+import threading
+
+from . import __version__
+from .elf import parse_elf
+from .errors import ElfError, PytransError
+
+# Host signals that end the guest at once when its disposition is the default one.
+_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, pytrans: prefix, status 2 like argparse
+        print(f"pytrans: {message} (see pytrans --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pytrans", description="Run Linux ARM32/Thumb and AArch64 programs on "
+                "x86-64, like qemu-arm/qemu-aarch64.")
+    p.add_argument("--version", action="version", version=f"pytrans {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    r = sub.add_parser("run", help="run a guest program",
+                       description="Run a guest program (options as in qemu-user).")
+    r.add_argument("-L", dest="sysroot", metavar="PATH",
+                   default=os.environ.get("PYTRANS_LD_PREFIX"),
+                   help="guest root: interpreter and absolute paths are looked up here first "
+                        "(default: $PYTRANS_LD_PREFIX)")
+    r.add_argument("-E", dest="setenv", action="append", default=[], metavar="VAR=VALUE",
+                   help="set a variable in the guest environment (repeatable)")
+    r.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR",
+                   help="remove a variable from the guest environment (repeatable)")
+    r.add_argument("-0", dest="argv0", metavar="ARGV0", help="argv[0] for the guest")
+    r.add_argument("--strace", action="store_true",
+                   help="log every syscall with its arguments and result to stderr")
+    r.add_argument("--backend", default="unicorn", choices=["unicorn"],
+                   help="execution backend (default: unicorn)")
+    r.add_argument("program", metavar="PROGRAM")
+    r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    i = sub.add_parser("info", help="describe a guest program (architecture, segments)")
+    i.add_argument("program", metavar="PROGRAM")
+    return p
+
+
+def _guest_env(setenv: list[str], unsetenv: list[str]) -> dict[str, str]:
+    env = dict(os.environ)
+    for item in setenv:
+        if "=" not in item:
+            raise PytransError(f"-E expects VAR=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        env[k] = v
+    for k in unsetenv:
+        env.pop(k, None)
+    return env
+
+
+def _watch_host_signals(emu_ref: list) -> None:
+    """Let Ctrl-C and friends end a guest stuck in native code.
+
+    Native execution never returns to Python, so Python-level handlers would not run; a
+    thread waits for the blocked signals instead and applies the guest's disposition.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
+
+    def watcher() -> None:
+        while True:
+            sig = signal.sigwait(_FORWARDED)
+            kernel = emu_ref[0] if emu_ref else None
+            handler = kernel.sigactions.get(sig, (0,))[0] if kernel is not None else 0
+            if handler == 1:      # SIG_IGN
+                continue
+            _die_by_signal(sig)
+
+    threading.Thread(target=watcher, name="pytrans-signals", daemon=True).start()
+
+
+def _die_by_signal(sig: int) -> None:
+    """Terminate the way the guest would: killed by ``sig`` (a shell shows 128+sig)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # like qemu: no host core dump
+    except (ValueError, OSError):
+        pass
+    signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+    os.kill(os.getpid(), sig)
+    os._exit(128 + sig)
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from .emulator import Emulator
+    if a.args and a.args[0] == "--":
+        a.args = a.args[1:]
+    env = _guest_env(a.setenv, a.unsetenv)
+    argv = [a.argv0 if a.argv0 is not None else a.program] + a.args
+    kernel_ref: list = []
+    emu = Emulator(a.program, argv, env, sysroot=a.sysroot, backend=a.backend,
+                   strace=sys.stderr if a.strace else None, on_kernel=kernel_ref.append)
+    _watch_host_signals(kernel_ref)
+    status = emu.run()
+    t = emu.termination
+    if t.signal:
+        print(f"pytrans: {t.describe()}", file=sys.stderr, flush=True)
+        _die_by_signal(t.signal)
+    return status
+
+
+def cmd_info(a: argparse.Namespace) -> int:
+    img = parse_elf(a.program, check_exec=False)
+    from .emulator import abi_for
+    abi = abi_for(img)
+    kind = {2: "ET_EXEC", 3: "ET_DYN"}[img.type]
+    linking = "dynamic" if img.interp else ("static-pie" if img.is_pie else "static")
+    thumb = img.machine == 40 and img.entry & 1
+    print(f"file:          {a.program}")
+    print(f"architecture:  {abi.NAME} ({'ELF32' if img.bits == 32 else 'ELF64'}, "
+          f"little-endian{', Thumb entry' if thumb else ''})")
+    print(f"type:          {kind}, {linking}")
+    print(f"entry:         {img.entry:#x}")
+    print(f"interpreter:   {img.interp or '-'}")
+    print(f"stack:         {'executable' if img.exec_stack else 'non-executable'}")
+    print("segments:")
+    print(f"  {'type':<14}{'offset':>10} {'vaddr':>18} {'filesz':>10} {'memsz':>10} flags")
+    for s in img.segments:
+        print(f"  {s.type_name:<14}{s.offset:>#10x} {s.vaddr:>#18x} {s.filesz:>#10x} "
+              f"{s.memsz:>#10x} {s.flags_str}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    if a.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return cmd_run(a) if a.command == "run" else cmd_info(a)
+    except ElfError as e:
+        print(f"pytrans: {e}", file=sys.stderr)
+        return 126 if "Permission denied" in str(e) else (127 if "No such file" in str(e) else 1)
+    except PytransError as e:
+        print(f"pytrans: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        _die_by_signal(signal.SIGINT)
+        return 130
+    except BrokenPipeError:
+        return 141
+    except Exception as e:  # noqa: BLE001 - no tracebacks for users; PYTRANS_DEBUG shows them
+        if os.environ.get("PYTRANS_DEBUG"):
+            raise
+        print(f"pytrans: internal error: {type(e).__name__}: {e} "
+              "(set PYTRANS_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 70

@@ -1,0 +1,208 @@
+"""The Linux user-mode layer: one guest process's kernel-side state and the syscall gate.
+
+Backends call :meth:`Kernel.syscall` when the guest executes ``svc``. Handlers are small
+functions ``sys_NAME(k, *args) -> int`` grouped by family under ``translator.linux.syscalls``;
+they take guest integers and return a result or ``-errno``. Per-architecture facts
+(numbers, 64-bit register pairs, struct layouts) come from ``frontends/<arch>/abi.py``.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Callable, Protocol, TextIO
+
+from ..memory import GuestFault, GuestMemory
+from .fdtable import FdTable
+from . import signals as sigs
+
+
+class Cpu(Protocol):
+    """What the Linux layer needs from a backend's CPU."""
+
+    def read_reg(self, name: str) -> int: ...
+    def write_reg(self, name: str, value: int) -> None: ...
+    def set_tls(self, value: int) -> None: ...
+    def invalidate(self, start: int, length: int) -> None: ...
+
+
+class GuestExit(Exception):
+    """The guest process ended: with ``status`` or killed by ``signal``."""
+
+    def __init__(self, status: int = 0, signal: int = 0, pc: int | None = None,
+                 addr: int | None = None, reason: str = ""):
+        super().__init__(f"exit {status}" if not signal else f"signal {signal}")
+        self.status = status
+        self.signal = signal
+        self.pc = pc
+        self.addr = addr
+        self.reason = reason
+
+
+Handler = Callable[..., int]
+
+
+@dataclass
+class SyscallEntry:
+    nr: int
+    name: str
+    handler: Handler | None
+    args: tuple           # register indices, (lo, hi) pairs for 64-bit values
+    nargs: int
+
+
+@dataclass
+class Kernel:
+    """Kernel state for one guest process."""
+
+    abi: ModuleType
+    mem: GuestMemory
+    fds: FdTable
+    argv: list[bytes] = field(default_factory=list)
+    exe_path: str = ""
+    sysroot: str | None = None
+    strace: TextIO | None = None
+    log: TextIO = sys.stderr
+    cpu: Cpu | None = None
+    brk_start: int = 0
+    brk_cur: int = 0
+    mmap_top: int = 0
+    tid_address: int = 0
+    auxv: list[tuple[int, int]] = field(default_factory=list)
+    sigactions: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
+    sigmask: int = 0
+    umask_value: int = 0o022
+    syscall_count: int = 0
+
+    def __post_init__(self) -> None:
+        self.pid = os.getpid()
+        self.word_bits = self.abi.BITS
+        self.word_mask = (1 << self.abi.BITS) - 1
+        self._warned: set[str] = set()
+        self.start_time = time.time()
+        # umask is process-wide on the host; read it once without changing it.
+        self.umask_value = os.umask(0o022)
+        os.umask(self.umask_value)
+        self.table = build_table(self.abi)
+
+    # ---- helpers for handlers -------------------------------------------------------
+    def signed(self, value: int) -> int:
+        """A guest register as a signed C int/long."""
+        value &= self.word_mask
+        return value - (1 << self.word_bits) if value >> (self.word_bits - 1) else value
+
+    @staticmethod
+    def s32(value: int) -> int:
+        value &= 0xFFFFFFFF
+        return value - (1 << 32) if value & 0x80000000 else value
+
+    def warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            print(f"pytrans: {message}", file=self.log, flush=True)
+
+    def path(self, addr: int) -> str:
+        """A guest path argument, resolved against the sysroot (qemu -L semantics)."""
+        raw = self.mem.read_cstring(addr)
+        p = os.fsdecode(raw)
+        return self.host_path(p)
+
+    def host_path(self, p: str) -> str:
+        if self.sysroot and p.startswith("/"):
+            candidate = os.path.join(self.sysroot, p.lstrip("/"))
+            if os.path.lexists(candidate):
+                return candidate
+        return p
+
+    # ---- the gate ---------------------------------------------------------------------
+    def syscall(self) -> None:
+        """Handle one ``svc``: read number and arguments from the CPU, write the result."""
+        cpu = self.cpu
+        nr = cpu.read_reg(self.abi.SYSCALL_NR_REG)
+        entry = self.table.get(nr)
+        self.syscall_count += 1
+        regs = self.abi.SYSCALL_ARG_REGS
+        if entry is None:
+            self.warn_once(f"nr{nr}", f"unknown syscall {nr} returns -ENOSYS")
+            if self.strace:
+                raw = [cpu.read_reg(r) for r in regs[:6]]
+                self._trace(f"syscall_{nr}", raw, None, -errno.ENOSYS)
+            cpu.write_reg(self.abi.SYSCALL_RET_REG, -errno.ENOSYS & self.word_mask)
+            return
+        raw = [cpu.read_reg(r) for r in regs[:max(entry.nargs, 1)]] if entry.nargs else []
+        args = []
+        for a in entry.args:
+            if isinstance(a, tuple):
+                args.append(raw[a[0]] | raw[a[1]] << 32)
+            else:
+                args.append(raw[a])
+        if entry.handler is None:
+            self.warn_once(entry.name, f"unsupported syscall {entry.name} returns -ENOSYS")
+            result = -errno.ENOSYS
+        else:
+            try:
+                result = entry.handler(self, *args)
+            except GuestFault:
+                result = -errno.EFAULT
+            except OSError as e:
+                result = -(e.errno or errno.EIO)
+            except GuestExit:
+                if self.strace:
+                    self._trace(entry.name, args, entry, None)
+                raise
+        if self.strace:
+            self._trace(entry.name, args, entry, result)
+        cpu.write_reg(self.abi.SYSCALL_RET_REG, result & self.word_mask)
+
+    def _trace(self, name: str, args: list[int], entry: SyscallEntry | None,
+               result: int | None) -> None:
+        from .strace import format_call
+        print(format_call(self, name, args, result), file=self.strace, flush=True)
+
+    # ---- signals to self ----------------------------------------------------------------
+    def raise_signal(self, sig: int, *, pc: int | None = None, addr: int | None = None,
+                     reason: str = "") -> None:
+        """Deliver ``sig`` to this process. Handlers run in a later issue; the default
+        action (terminate / core / ignore) is what happens now."""
+        if sig == 0:
+            return
+        handler = self.sigactions.get(sig, (sigs.SIG_DFL, 0, 0, 0))[0]
+        blocked = bool(self.sigmask & (1 << (sig - 1))) and sig not in (sigs.SIGKILL, sigs.SIGSTOP)
+        synchronous = pc is not None
+        if handler == sigs.SIG_IGN and not synchronous and sig not in (sigs.SIGKILL, sigs.SIGSTOP):
+            return
+        if blocked and not synchronous:
+            return  # stays pending; nothing unblocks-and-delivers until signal delivery lands
+        if handler not in (sigs.SIG_DFL, sigs.SIG_IGN):
+            self.warn_once(f"handler{sig}", f"guest handler for {sigs.name(sig)} not run "
+                           "(signal delivery is not implemented yet); default action taken")
+        action = sigs.default_action(sig)
+        if action == "ignore" and not synchronous:
+            return
+        if action == "stop" and not synchronous:
+            return
+        raise GuestExit(signal=sig, pc=pc, addr=addr, reason=reason)
+
+
+def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:
+    """Number -> entry for one ABI, from the registered handler families."""
+    from .syscalls import HANDLERS
+    table: dict[int, SyscallEntry] = {}
+    for name, nr in abi.SYSCALLS.items():
+        hname = abi.SYSCALL_ALIASES.get(name, name)
+        handler = None if name in abi.SYSCALL_EXCLUDE else HANDLERS.get(hname)
+        if handler is None and hname.startswith("ARM_"):
+            handler = HANDLERS.get(hname[4:])
+        if handler is None:
+            table[nr] = SyscallEntry(nr, name, None, (), 0)
+            continue
+        spec = abi.SYSCALL_ARGS.get(name)
+        nparams = handler.__code__.co_argcount - 1
+        if spec is None:
+            spec = tuple(range(nparams))
+        regs = [r for a in spec for r in (a if isinstance(a, tuple) else (a,))]
+        table[nr] = SyscallEntry(nr, name, handler, spec, (max(regs) + 1) if regs else 0)
+    return table

@@ -1,0 +1,590 @@
+"""File-system and descriptor syscalls."""
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl as _fcntl
+import os
+import struct
+
+from ...memory import PROT_READ, PROT_WRITE
+from ..host import HOST_O_FLAGS, hsys
+from ..kernel import Kernel
+
+AT_FDCWD = -100
+AT_SYMLINK_NOFOLLOW = 0x100
+AT_REMOVEDIR = 0x200
+AT_EMPTY_PATH = 0x1000
+F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL = 0, 1, 2, 3, 4
+F_DUPFD_CLOEXEC = 1030
+O_CLOEXEC = 0o2000000
+O_ACCMODE = 3
+IOV_MAX = 1024
+
+
+# ---- translation helpers ------------------------------------------------------------------
+def host_fd(k: Kernel, fd: int) -> int:
+    return k.fds.host(k.s32(fd))
+
+
+def host_dirfd(k: Kernel, fd: int) -> int:
+    """A dirfd argument: AT_FDCWD stays, anything else is a guest descriptor."""
+    fd = k.s32(fd)
+    return AT_FDCWD if fd == AT_FDCWD else k.fds.host(fd)
+
+
+def guest_path(k: Kernel, addr: int) -> bytes:
+    """A path argument as host bytes, sysroot applied to absolute paths."""
+    return os.fsencode(k.path(addr))
+
+
+def oflags_to_host(k: Kernel, flags: int) -> int:
+    out = flags
+    for name, gbit in k.abi.O_FLAGS.items():
+        out &= ~gbit
+    for name, gbit in k.abi.O_FLAGS.items():
+        if flags & gbit:
+            out |= HOST_O_FLAGS[name]
+    return out
+
+
+def oflags_to_guest(k: Kernel, flags: int) -> int:
+    out = flags
+    for name, hbit in HOST_O_FLAGS.items():
+        out &= ~hbit
+    for name, hbit in HOST_O_FLAGS.items():
+        if flags & hbit:
+            out |= k.abi.O_FLAGS[name]
+    return out
+
+
+def hbuf(k: Kernel, addr: int, length: int, access: int) -> int:
+    """Host address of a guest buffer, after checking the guest may access it (EFAULT)."""
+    if length <= 0:
+        return k.mem.base
+    k.mem.check(addr, length, access)
+    return k.mem.base + addr
+
+
+def _install(k: Kernel, res: int) -> int:
+    """Turn a fresh host descriptor (or -errno) into a guest one."""
+    if res < 0:
+        return res
+    return k.fds.install(res)
+
+
+def host_dup(h: int, cloexec: bool = False) -> int:
+    """Duplicate a host descriptor keeping kernel semantics (os.dup would set CLOEXEC)."""
+    res = hsys("fcntl", h, F_DUPFD_CLOEXEC if cloexec else F_DUPFD, 0)
+    if res < 0:
+        raise OSError(-res, os.strerror(-res))
+    return res
+
+
+# ---- read / write -------------------------------------------------------------------------
+def sys_read(k: Kernel, fd: int, buf: int, count: int) -> int:
+    return hsys("read", host_fd(k, fd), hbuf(k, buf, count, PROT_WRITE), count)
+
+
+def sys_write(k: Kernel, fd: int, buf: int, count: int) -> int:
+    return hsys("write", host_fd(k, fd), hbuf(k, buf, count, PROT_READ), count)
+
+
+def sys_pread64(k: Kernel, fd: int, buf: int, count: int, pos: int) -> int:
+    return hsys("pread64", host_fd(k, fd), hbuf(k, buf, count, PROT_WRITE), count, pos)
+
+
+def sys_pwrite64(k: Kernel, fd: int, buf: int, count: int, pos: int) -> int:
+    return hsys("pwrite64", host_fd(k, fd), hbuf(k, buf, count, PROT_READ), count, pos)
+
+
+def _iovecs(k: Kernel, iov: int, cnt: int, access: int) -> bytes:
+    """Guest iovec array -> host struct iovec array (base translated, lengths checked)."""
+    cnt = k.s32(cnt)
+    if cnt < 0 or cnt > IOV_MAX:
+        raise OSError(errno.EINVAL, "bad iovcnt")
+    lay = k.abi.IOVEC
+    raw = k.mem.read(iov, lay.size * cnt)
+    out = bytearray()
+    for i in range(cnt):
+        v = lay.unpack(raw[i * lay.size:(i + 1) * lay.size])
+        out += struct.pack("<QQ", hbuf(k, v["iov_base"], v["iov_len"], access), v["iov_len"])
+    return bytes(out)
+
+
+def sys_readv(k: Kernel, fd: int, iov: int, cnt: int) -> int:
+    return hsys("readv", host_fd(k, fd), _iovecs(k, iov, cnt, PROT_WRITE), k.s32(cnt))
+
+
+def sys_writev(k: Kernel, fd: int, iov: int, cnt: int) -> int:
+    return hsys("writev", host_fd(k, fd), _iovecs(k, iov, cnt, PROT_READ), k.s32(cnt))
+
+
+def sys_preadv(k: Kernel, fd: int, iov: int, cnt: int, pos: int) -> int:
+    return hsys("preadv", host_fd(k, fd), _iovecs(k, iov, cnt, PROT_WRITE), k.s32(cnt),
+                pos & 0xFFFFFFFF, pos >> 32)
+
+
+def sys_pwritev(k: Kernel, fd: int, iov: int, cnt: int, pos: int) -> int:
+    return hsys("pwritev", host_fd(k, fd), _iovecs(k, iov, cnt, PROT_READ), k.s32(cnt),
+                pos & 0xFFFFFFFF, pos >> 32)
+
+
+# ---- open / close / seek ---------------------------------------------------------------------
+def sys_openat(k: Kernel, dirfd: int, path: int, flags: int, mode: int) -> int:
+    p = guest_path(k, path)
+    special = _proc_self(k, p)
+    if special is not None:
+        p = special
+    return _install(k, hsys("openat", host_dirfd(k, dirfd), p, oflags_to_host(k, flags), mode))
+
+
+def sys_open(k: Kernel, path: int, flags: int, mode: int) -> int:
+    return sys_openat(k, AT_FDCWD, path, flags, mode)
+
+
+def sys_creat(k: Kernel, path: int, mode: int) -> int:
+    return sys_openat(k, AT_FDCWD, path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
+
+
+def _proc_self(k: Kernel, p: bytes) -> bytes | None:
+    """/proc/self/exe must name the guest program, not the Python interpreter."""
+    if p in (b"/proc/self/exe", f"/proc/{k.pid}/exe".encode()):
+        return os.fsencode(k.exe_path)
+    return None
+
+
+def sys_close(k: Kernel, fd: int) -> int:
+    k.fds.close(k.s32(fd))
+    return 0
+
+
+def sys_lseek(k: Kernel, fd: int, offset: int, whence: int) -> int:
+    return hsys("lseek", host_fd(k, fd), k.signed(offset), whence)
+
+
+def sys__llseek(k: Kernel, fd: int, off_hi: int, off_lo: int, result: int, whence: int) -> int:
+    off = (off_hi << 32 | off_lo) & 0xFFFFFFFFFFFFFFFF
+    if off >> 63:
+        off -= 1 << 64
+    res = hsys("lseek", host_fd(k, fd), off, whence)
+    if res < 0:
+        return res
+    k.mem.write(result, struct.pack("<q", res))
+    return 0
+
+
+# ---- stat family ---------------------------------------------------------------------------
+def pack_stat(k: Kernel, st: os.stat_result) -> bytes:
+    return k.abi.STAT.pack(
+        st_dev=st.st_dev, __st_ino=st.st_ino, st_ino=st.st_ino, st_mode=st.st_mode,
+        st_nlink=st.st_nlink, st_uid=st.st_uid, st_gid=st.st_gid, st_rdev=st.st_rdev,
+        st_size=st.st_size, st_blksize=st.st_blksize, st_blocks=st.st_blocks,
+        st_atime=int(st.st_atime_ns // 10**9), st_atime_nsec=st.st_atime_ns % 10**9,
+        st_mtime=int(st.st_mtime_ns // 10**9), st_mtime_nsec=st.st_mtime_ns % 10**9,
+        st_ctime=int(st.st_ctime_ns // 10**9), st_ctime_nsec=st.st_ctime_ns % 10**9,
+    ) if "__st_ino" in k.abi.STAT.names else k.abi.STAT.pack(
+        st_dev=st.st_dev, st_ino=st.st_ino, st_mode=st.st_mode, st_nlink=st.st_nlink,
+        st_uid=st.st_uid, st_gid=st.st_gid, st_rdev=st.st_rdev, st_size=st.st_size,
+        st_blksize=st.st_blksize, st_blocks=st.st_blocks,
+        st_atime=st.st_atime_ns // 10**9, st_atime_nsec=st.st_atime_ns % 10**9,
+        st_mtime=st.st_mtime_ns // 10**9, st_mtime_nsec=st.st_mtime_ns % 10**9,
+        st_ctime=st.st_ctime_ns // 10**9, st_ctime_nsec=st.st_ctime_ns % 10**9)
+
+
+def _stat_common(k: Kernel, dirfd: int, path: bytes, flags: int, buf: int) -> int:
+    k.mem.check(buf, k.abi.STAT.size, PROT_WRITE)
+    follow = not flags & AT_SYMLINK_NOFOLLOW
+    if not path and flags & AT_EMPTY_PATH:
+        st = os.fstat(host_dirfd(k, dirfd)) if k.s32(dirfd) != AT_FDCWD else os.stat(".")
+    else:
+        if not path:
+            return -errno.ENOENT
+        special = _proc_self(k, path)
+        path = special if special is not None else path
+        hd = host_dirfd(k, dirfd)
+        st = os.stat(path, dir_fd=None if hd == AT_FDCWD else hd, follow_symlinks=follow)
+    k.mem.write(buf, pack_stat(k, st))
+    return 0
+
+
+def sys_fstat64(k: Kernel, fd: int, buf: int) -> int:
+    k.mem.check(buf, k.abi.STAT.size, PROT_WRITE)
+    k.mem.write(buf, pack_stat(k, os.fstat(host_fd(k, fd))))
+    return 0
+
+
+def sys_stat64(k: Kernel, path: int, buf: int) -> int:
+    return _stat_common(k, AT_FDCWD, guest_path(k, path), 0, buf)
+
+
+def sys_lstat64(k: Kernel, path: int, buf: int) -> int:
+    return _stat_common(k, AT_FDCWD, guest_path(k, path), AT_SYMLINK_NOFOLLOW, buf)
+
+
+def sys_fstatat64(k: Kernel, dirfd: int, path: int, buf: int, flags: int) -> int:
+    return _stat_common(k, dirfd, guest_path(k, path), flags, buf)
+
+
+def sys_statx(k: Kernel, dirfd: int, path: int, flags: int, mask: int, buf: int) -> int:
+    # struct statx has one layout on every architecture: the host fills guest memory.
+    p = guest_path(k, path)
+    special = _proc_self(k, p)
+    return hsys("statx", host_dirfd(k, dirfd), special if special is not None else p, flags,
+                mask, hbuf(k, buf, 256, PROT_WRITE))
+
+
+def _statfs_out(k: Kernel, raw: bytes, buf: int) -> int:
+    # x86-64 struct statfs has the generic LP64 layout, i.e. AArch64's.
+    f_type, bsize, blocks, bfree, bavail, files, ffree, fsid0, fsid1, namelen, frsize, \
+        flags = struct.unpack_from("<qqQQQQQiiqqq", raw)
+    k.mem.write(buf, k.abi.STATFS.pack(
+        f_type=f_type, f_bsize=bsize, f_blocks=blocks, f_bfree=bfree, f_bavail=bavail,
+        f_files=files, f_ffree=ffree, f_fsid=(fsid0, fsid1), f_namelen=namelen,
+        f_frsize=frsize, f_flags=flags))
+    return 0
+
+
+def sys_statfs(k: Kernel, path: int, buf: int) -> int:
+    raw = ctypes.create_string_buffer(120)
+    res = hsys("statfs", guest_path(k, path), ctypes.addressof(raw))
+    return res if res < 0 else _statfs_out(k, raw.raw, buf)
+
+
+def sys_fstatfs(k: Kernel, fd: int, buf: int) -> int:
+    raw = ctypes.create_string_buffer(120)
+    res = hsys("fstatfs", host_fd(k, fd), ctypes.addressof(raw))
+    return res if res < 0 else _statfs_out(k, raw.raw, buf)
+
+
+def sys_statfs64(k: Kernel, path: int, size: int, buf: int) -> int:
+    if size != k.abi.STATFS.size:
+        return -errno.EINVAL
+    return sys_statfs(k, path, buf)
+
+
+def sys_fstatfs64(k: Kernel, fd: int, size: int, buf: int) -> int:
+    if size != k.abi.STATFS.size:
+        return -errno.EINVAL
+    return sys_fstatfs(k, fd, buf)
+
+
+def sys_getdents64(k: Kernel, fd: int, buf: int, count: int) -> int:
+    # struct linux_dirent64 is the same on every architecture.
+    return hsys("getdents64", host_fd(k, fd), hbuf(k, buf, count, PROT_WRITE), count)
+
+
+# ---- names -----------------------------------------------------------------------------------
+def sys_readlinkat(k: Kernel, dirfd: int, path: int, buf: int, size: int) -> int:
+    p = guest_path(k, path)
+    if k.s32(size) <= 0:
+        return -errno.EINVAL
+    special = _proc_self(k, p)
+    if special is not None:
+        target = special
+    else:
+        hd = host_dirfd(k, dirfd)
+        target = os.readlink(p, dir_fd=None if hd == AT_FDCWD else hd)
+    target = target[:size]
+    k.mem.write(buf, target)
+    return len(target)
+
+
+def sys_readlink(k: Kernel, path: int, buf: int, size: int) -> int:
+    return sys_readlinkat(k, AT_FDCWD & 0xFFFFFFFF, path, buf, size)
+
+
+def sys_faccessat(k: Kernel, dirfd: int, path: int, mode: int) -> int:
+    return hsys("faccessat", host_dirfd(k, dirfd), guest_path(k, path), mode)
+
+
+def sys_faccessat2(k: Kernel, dirfd: int, path: int, mode: int, flags: int) -> int:
+    return hsys("faccessat2", host_dirfd(k, dirfd), guest_path(k, path), mode, flags)
+
+
+def sys_access(k: Kernel, path: int, mode: int) -> int:
+    return hsys("access", guest_path(k, path), mode)
+
+
+def sys_mkdirat(k: Kernel, dirfd: int, path: int, mode: int) -> int:
+    return hsys("mkdirat", host_dirfd(k, dirfd), guest_path(k, path), mode)
+
+
+def sys_mkdir(k: Kernel, path: int, mode: int) -> int:
+    return hsys("mkdir", guest_path(k, path), mode)
+
+
+def sys_rmdir(k: Kernel, path: int) -> int:
+    return hsys("rmdir", guest_path(k, path))
+
+
+def sys_unlinkat(k: Kernel, dirfd: int, path: int, flags: int) -> int:
+    return hsys("unlinkat", host_dirfd(k, dirfd), guest_path(k, path), flags)
+
+
+def sys_unlink(k: Kernel, path: int) -> int:
+    return hsys("unlink", guest_path(k, path))
+
+
+def sys_renameat2(k: Kernel, olddir: int, old: int, newdir: int, new: int, flags: int) -> int:
+    return hsys("renameat2", host_dirfd(k, olddir), guest_path(k, old), host_dirfd(k, newdir),
+                guest_path(k, new), flags)
+
+
+def sys_renameat(k: Kernel, olddir: int, old: int, newdir: int, new: int) -> int:
+    return sys_renameat2(k, olddir, old, newdir, new, 0)
+
+
+def sys_rename(k: Kernel, old: int, new: int) -> int:
+    return hsys("rename", guest_path(k, old), guest_path(k, new))
+
+
+def sys_linkat(k: Kernel, olddir: int, old: int, newdir: int, new: int, flags: int) -> int:
+    return hsys("linkat", host_dirfd(k, olddir), guest_path(k, old), host_dirfd(k, newdir),
+                guest_path(k, new), flags)
+
+
+def sys_link(k: Kernel, old: int, new: int) -> int:
+    return hsys("link", guest_path(k, old), guest_path(k, new))
+
+
+def sys_symlinkat(k: Kernel, target: int, newdir: int, new: int) -> int:
+    # The link's content is stored verbatim: no sysroot rewriting of the target.
+    return hsys("symlinkat", k.mem.read_cstring(target), host_dirfd(k, newdir),
+                guest_path(k, new))
+
+
+def sys_symlink(k: Kernel, target: int, new: int) -> int:
+    return hsys("symlink", k.mem.read_cstring(target), guest_path(k, new))
+
+
+def sys_chdir(k: Kernel, path: int) -> int:
+    return hsys("chdir", guest_path(k, path))
+
+
+def sys_fchdir(k: Kernel, fd: int) -> int:
+    return hsys("fchdir", host_fd(k, fd))
+
+
+def sys_getcwd(k: Kernel, buf: int, size: int) -> int:
+    cwd = os.fsencode(os.getcwd()) + b"\0"
+    if len(cwd) > size:
+        return -errno.ERANGE
+    k.mem.write(buf, cwd)
+    return len(cwd)
+
+
+def sys_umask(k: Kernel, mask: int) -> int:
+    old = os.umask(mask & 0o777)
+    k.umask_value = mask & 0o777
+    return old
+
+
+def sys_fchmod(k: Kernel, fd: int, mode: int) -> int:
+    return hsys("fchmod", host_fd(k, fd), mode)
+
+
+def sys_fchmodat(k: Kernel, dirfd: int, path: int, mode: int) -> int:
+    return hsys("fchmodat", host_dirfd(k, dirfd), guest_path(k, path), mode)
+
+
+def sys_chmod(k: Kernel, path: int, mode: int) -> int:
+    return hsys("chmod", guest_path(k, path), mode)
+
+
+def sys_fchown(k: Kernel, fd: int, uid: int, gid: int) -> int:
+    return hsys("fchown", host_fd(k, fd), k.s32(uid), k.s32(gid))
+
+
+def sys_chown(k: Kernel, path: int, uid: int, gid: int) -> int:
+    return hsys("chown", guest_path(k, path), k.s32(uid), k.s32(gid))
+
+
+def sys_lchown(k: Kernel, path: int, uid: int, gid: int) -> int:
+    return hsys("lchown", guest_path(k, path), k.s32(uid), k.s32(gid))
+
+
+def sys_fchownat(k: Kernel, dirfd: int, path: int, uid: int, gid: int, flags: int) -> int:
+    return hsys("fchownat", host_dirfd(k, dirfd), guest_path(k, path), k.s32(uid),
+                k.s32(gid), flags)
+
+
+def sys_truncate64(k: Kernel, path: int, length: int) -> int:
+    return hsys("truncate", guest_path(k, path), length)
+
+
+def sys_ftruncate64(k: Kernel, fd: int, length: int) -> int:
+    return hsys("ftruncate", host_fd(k, fd), length)
+
+
+def sys_truncate(k: Kernel, path: int, length: int) -> int:
+    return hsys("truncate", guest_path(k, path), k.signed(length))
+
+
+def sys_ftruncate(k: Kernel, fd: int, length: int) -> int:
+    return hsys("ftruncate", host_fd(k, fd), k.signed(length))
+
+
+def sys_fsync(k: Kernel, fd: int) -> int:
+    return hsys("fsync", host_fd(k, fd))
+
+
+def sys_fdatasync(k: Kernel, fd: int) -> int:
+    return hsys("fdatasync", host_fd(k, fd))
+
+
+def sys_sync(k: Kernel) -> int:
+    return hsys("sync")
+
+
+def sys_fadvise64_64(k: Kernel, fd: int, advice: int, offset: int, length: int) -> int:
+    return hsys("fadvise64", host_fd(k, fd), offset, length, advice)
+
+
+def sys_fadvise64(k: Kernel, fd: int, offset: int, length: int, advice: int) -> int:
+    return hsys("fadvise64", host_fd(k, fd), offset, length, advice)
+
+
+def sys_fallocate(k: Kernel, fd: int, mode: int, offset: int, length: int) -> int:
+    return hsys("fallocate", host_fd(k, fd), mode, offset, length)
+
+
+def _timespec_pair(k: Kernel, addr: int, lay) -> bytes | None:
+    if not addr:
+        return None
+    a = lay.unpack(k.mem.read(addr, lay.size))
+    b = lay.unpack(k.mem.read(addr + lay.size, lay.size))
+    return struct.pack("<qqqq", a["tv_sec"], a["tv_nsec"], b["tv_sec"], b["tv_nsec"])
+
+
+def sys_utimensat(k: Kernel, dirfd: int, path: int, times: int, flags: int) -> int:
+    p = guest_path(k, path) if path else None
+    return hsys("utimensat", host_dirfd(k, dirfd), p, _timespec_pair(k, times, k.abi.TIMESPEC),
+                flags)
+
+
+def sys_utimensat_time64(k: Kernel, dirfd: int, path: int, times: int, flags: int) -> int:
+    p = guest_path(k, path) if path else None
+    return hsys("utimensat", host_dirfd(k, dirfd), p,
+                _timespec_pair(k, times, k.abi.TIMESPEC64), flags)
+
+
+# ---- descriptors ------------------------------------------------------------------------------
+def sys_dup(k: Kernel, fd: int) -> int:
+    return k.fds.install(host_dup(host_fd(k, fd)))
+
+
+def sys_dup3(k: Kernel, old: int, new: int, flags: int) -> int:
+    old, new = k.s32(old), k.s32(new)
+    if flags & ~O_CLOEXEC:
+        return -errno.EINVAL
+    if old == new:
+        return -errno.EINVAL
+    hold = k.fds.host(old)
+    if new < 0 or new >= k.fds.limit:
+        return -errno.EBADF
+    return k.fds.install(host_dup(hold, bool(flags & O_CLOEXEC)), at=new)
+
+
+def sys_dup2(k: Kernel, old: int, new: int) -> int:
+    if k.s32(old) == k.s32(new):
+        k.fds.host(k.s32(old))
+        return k.s32(new)
+    return sys_dup3(k, old, new, 0)
+
+
+def sys_pipe2(k: Kernel, fds: int, flags: int) -> int:
+    k.mem.check(fds, 8, PROT_WRITE)
+    r, w = os.pipe2(oflags_to_host(k, flags))
+    gr, gw = k.fds.install(r), k.fds.install(w)
+    k.mem.write(fds, struct.pack("<ii", gr, gw))
+    return 0
+
+
+def sys_pipe(k: Kernel, fds: int) -> int:
+    return sys_pipe2(k, fds, 0)
+
+
+def sys_fcntl(k: Kernel, fd: int, cmd: int, arg: int) -> int:
+    h = host_fd(k, fd)
+    if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
+        return k.fds.install(host_dup(h, cmd == F_DUPFD_CLOEXEC), start=k.s32(arg))
+    if cmd == F_GETFL:
+        res = hsys("fcntl", h, cmd, 0)
+        return res if res < 0 else oflags_to_guest(k, res)
+    if cmd == F_SETFL:
+        return hsys("fcntl", h, cmd, oflags_to_host(k, arg))
+    if cmd in k.abi.FCNTL_LOCK64:
+        data = bytearray(k.mem.read(arg, 32))
+        out = _fcntl.fcntl(h, k.abi.FCNTL_LOCK64[cmd], bytes(data))
+        k.mem.write(arg, out)
+        return 0
+    if cmd in (F_GETFD, F_SETFD, 8, 9, 1031, 1032, 1033, 1034, 1024, 1025, 1026):
+        # F_SETOWN/F_GETOWN, pipe sizes, seals, leases, notify: integer arguments.
+        return hsys("fcntl", h, cmd, k.signed(arg))
+    k.warn_once(f"fcntl{cmd}", f"fcntl command {cmd} is not supported (-EINVAL)")
+    return -errno.EINVAL
+
+
+# ioctl requests whose argument is a fixed-size struct laid out identically on ARM,
+# AArch64 and x86-64 (asm-generic/ioctls.h): request -> (size, copy_in, copy_out).
+TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
+IOCTLS = {
+    TCGETS: (36, False, True), TCSETS: (36, True, False), TCSETSW: (36, True, False),
+    TCSETSF: (36, True, False),
+    0x5413: (8, False, True),   # TIOCGWINSZ
+    0x5414: (8, True, False),   # TIOCSWINSZ
+    0x541B: (4, False, True),   # FIONREAD
+    0x540F: (4, False, True),   # TIOCGPGRP
+    0x5410: (4, True, False),   # TIOCSPGRP
+    0x5421: (4, True, False),   # FIONBIO
+    0x5429: (4, False, True),   # TIOCGSID
+}
+
+
+def sys_ioctl(k: Kernel, fd: int, request: int, arg: int) -> int:
+    h = host_fd(k, fd)
+    request &= 0xFFFFFFFF
+    if request in (0x5451, 0x5450):        # FIOCLEX / FIONCLEX
+        return hsys("ioctl", h, request, 0)
+    spec = IOCTLS.get(request)
+    if spec is None:
+        k.warn_once(f"ioctl{request:x}", f"ioctl {request:#x} is not supported (-ENOTTY)")
+        return -errno.ENOTTY
+    size, copy_in, copy_out = spec
+    buf = bytearray(k.mem.read(arg, size) if copy_in else size)
+    if copy_out:
+        k.mem.check(arg, size, PROT_WRITE)
+    try:
+        res = _fcntl.ioctl(h, request, buf, True)
+    except OSError as e:
+        return -(e.errno or errno.ENOTTY)
+    if copy_out:
+        k.mem.write(arg, bytes(buf))
+    return res
+
+
+HANDLERS = {
+    "read": sys_read, "write": sys_write, "pread64": sys_pread64, "pwrite64": sys_pwrite64,
+    "readv": sys_readv, "writev": sys_writev, "preadv": sys_preadv, "pwritev": sys_pwritev,
+    "open": sys_open, "openat": sys_openat, "creat": sys_creat, "close": sys_close,
+    "lseek": sys_lseek, "_llseek": sys__llseek,
+    "fstat64": sys_fstat64, "stat64": sys_stat64, "lstat64": sys_lstat64,
+    "fstatat64": sys_fstatat64, "statx": sys_statx, "statfs": sys_statfs,
+    "fstatfs": sys_fstatfs, "statfs64": sys_statfs64, "fstatfs64": sys_fstatfs64,
+    "getdents64": sys_getdents64, "readlinkat": sys_readlinkat, "readlink": sys_readlink,
+    "faccessat": sys_faccessat, "faccessat2": sys_faccessat2, "access": sys_access,
+    "mkdirat": sys_mkdirat, "mkdir": sys_mkdir, "rmdir": sys_rmdir, "unlinkat": sys_unlinkat,
+    "unlink": sys_unlink, "renameat2": sys_renameat2, "renameat": sys_renameat,
+    "rename": sys_rename, "linkat": sys_linkat, "link": sys_link, "symlinkat": sys_symlinkat,
+    "symlink": sys_symlink, "chdir": sys_chdir, "fchdir": sys_fchdir, "getcwd": sys_getcwd,
+    "umask": sys_umask, "fchmod": sys_fchmod, "fchmodat": sys_fchmodat, "chmod": sys_chmod,
+    "fchown": sys_fchown, "chown": sys_chown, "lchown": sys_lchown, "fchownat": sys_fchownat,
+    "truncate64": sys_truncate64, "ftruncate64": sys_ftruncate64, "truncate": sys_truncate,
+    "ftruncate": sys_ftruncate, "fsync": sys_fsync, "fdatasync": sys_fdatasync,
+    "sync": sys_sync, "fadvise64_64": sys_fadvise64_64, "fadvise64": sys_fadvise64,
+    "fallocate": sys_fallocate, "utimensat": sys_utimensat,
+    "utimensat_time64": sys_utimensat_time64,
+    "dup": sys_dup, "dup2": sys_dup2, "dup3": sys_dup3, "pipe": sys_pipe, "pipe2": sys_pipe2,
+    "fcntl": sys_fcntl, "ioctl": sys_ioctl,
+}

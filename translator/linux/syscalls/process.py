@@ -1,0 +1,259 @@
+"""Process identity, limits and system information syscalls."""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import socket
+
+from frontends.aarch64.abi import SYSINFO as HOST_SYSINFO   # x86-64 has the same LP64 layout
+
+from ...memory import PROT_WRITE
+from ..host import hsys
+from ..kernel import GuestExit, Kernel
+
+RLIM64_INFINITY = (1 << 64) - 1
+
+
+def sys_exit(k: Kernel, status: int) -> int:
+    # Single-threaded for now: the last thread leaving ends the process.
+    raise GuestExit(status & 0xFF)
+
+
+def sys_exit_group(k: Kernel, status: int) -> int:
+    raise GuestExit(status & 0xFF)
+
+
+def sys_getpid(k: Kernel) -> int:
+    return k.pid
+
+
+def sys_gettid(k: Kernel) -> int:
+    return k.pid
+
+
+def sys_getppid(k: Kernel) -> int:
+    return os.getppid()
+
+
+def sys_getuid(k: Kernel) -> int:
+    return os.getuid()
+
+
+def sys_geteuid(k: Kernel) -> int:
+    return os.geteuid()
+
+
+def sys_getgid(k: Kernel) -> int:
+    return os.getgid()
+
+
+def sys_getegid(k: Kernel) -> int:
+    return os.getegid()
+
+
+def _write_ids(k: Kernel, addrs: tuple[int, int, int], ids: tuple[int, int, int]) -> int:
+    for a, v in zip(addrs, ids):
+        k.mem.write_u32(a, v)
+    return 0
+
+
+def sys_getresuid(k: Kernel, r: int, e: int, s: int) -> int:
+    return _write_ids(k, (r, e, s), os.getresuid())
+
+
+def sys_getresgid(k: Kernel, r: int, e: int, s: int) -> int:
+    return _write_ids(k, (r, e, s), os.getresgid())
+
+
+def sys_getgroups(k: Kernel, size: int, lst: int) -> int:
+    groups = os.getgroups()
+    size = k.s32(size)
+    if size == 0:
+        return len(groups)
+    if size < len(groups):
+        return -errno.EINVAL
+    k.mem.write(lst, b"".join(g.to_bytes(4, "little") for g in groups))
+    return len(groups)
+
+
+def sys_setuid(k: Kernel, uid: int) -> int:
+    return 0 if k.s32(uid) == os.getuid() else -errno.EPERM
+
+
+def sys_setgid(k: Kernel, gid: int) -> int:
+    return 0 if k.s32(gid) == os.getgid() else -errno.EPERM
+
+
+def sys_set_tid_address(k: Kernel, tidptr: int) -> int:
+    k.tid_address = tidptr
+    return k.pid
+
+
+def sys_set_robust_list(k: Kernel, head: int, length: int) -> int:
+    return 0
+
+
+def sys_rseq(k: Kernel, rseq: int, length: int, flags: int, sig: int) -> int:
+    # glibc registers rseq when available; -ENOSYS makes it fall back cleanly.
+    return -errno.ENOSYS
+
+
+def sys_set_tls(k: Kernel, value: int) -> int:
+    k.cpu.set_tls(value)
+    return 0
+
+
+def sys_get_tls(k: Kernel) -> int:
+    return k.cpu.get_tls()
+
+
+def sys_breakpoint(k: Kernel) -> int:
+    k.raise_signal(5, pc=k.cpu.read_reg("pc"), reason="breakpoint")
+    return 0
+
+
+def _rlimit_get(k: Kernel, res: int) -> tuple[int, int]:
+    if res == resource.RLIMIT_STACK:
+        return k.abi.STACK_SIZE, RLIM64_INFINITY
+    soft, hard = resource.getrlimit(res)
+    conv = lambda v: RLIM64_INFINITY if v == resource.RLIM_INFINITY else v  # noqa: E731
+    return conv(soft), conv(hard)
+
+
+def sys_prlimit64(k: Kernel, pid: int, res: int, new: int, old: int) -> int:
+    if k.s32(pid) not in (0, k.pid):
+        return -errno.ESRCH
+    if res >= 16:
+        return -errno.EINVAL
+    if old:
+        k.mem.check(old, 16, PROT_WRITE)
+        cur, mx = _rlimit_get(k, res)
+        k.mem.write(old, k.abi.RLIMIT64.pack(rlim_cur=cur, rlim_max=mx))
+    if new:
+        v = k.abi.RLIMIT64.unpack(k.mem.read(new, 16))
+        conv = lambda x: resource.RLIM_INFINITY if x == RLIM64_INFINITY else x  # noqa: E731
+        if res != resource.RLIMIT_STACK:
+            resource.setrlimit(res, (conv(v["rlim_cur"]), conv(v["rlim_max"])))
+    return 0
+
+
+def sys_getrlimit(k: Kernel, res: int, out: int) -> int:
+    if res >= 16:
+        return -errno.EINVAL
+    cur, mx = _rlimit_get(k, res)
+    top = (1 << k.abi.BITS) - 1
+    k.mem.write(out, k.abi.RLIMIT.pack(rlim_cur=min(cur, top), rlim_max=min(mx, top)))
+    return 0
+
+
+def sys_setrlimit(k: Kernel, res: int, new: int) -> int:
+    if res >= 16:
+        return -errno.EINVAL
+    v = k.abi.RLIMIT.unpack(k.mem.read(new, k.abi.RLIMIT.size))
+    top = (1 << k.abi.BITS) - 1
+    conv = lambda x: resource.RLIM_INFINITY if x == top else x  # noqa: E731
+    if res != resource.RLIMIT_STACK:
+        resource.setrlimit(res, (conv(v["rlim_cur"]), conv(v["rlim_max"])))
+    return 0
+
+
+def sys_uname(k: Kernel, buf: int) -> int:
+    u = os.uname()
+    fields = [u.sysname, u.nodename, u.release, u.version, k.abi.UNAME_MACHINE,
+              socket.getfqdn().partition(".")[2] or "(none)"]
+    data = b"".join(f.encode()[:64].ljust(65, b"\0") for f in fields)
+    k.mem.write(buf, data)
+    return 0
+
+
+def sys_sysinfo(k: Kernel, buf: int) -> int:
+    raw = ctypes.create_string_buffer(112)
+    res = hsys("sysinfo", ctypes.addressof(raw))
+    if res < 0:
+        return res
+    v = HOST_SYSINFO.unpack(raw.raw)
+    lay = k.abi.SYSINFO
+    if k.abi.BITS == 32:
+        # Like the kernel's compat path: scale sizes by mem_unit until they fit 32 bits.
+        mem_keys = ("totalram", "freeram", "sharedram", "bufferram", "totalswap", "freeswap",
+                    "totalhigh", "freehigh")
+        unit = v["mem_unit"] or 1
+        shift = 0
+        while max(v[key] for key in mem_keys) >> shift >= 1 << 32:
+            shift += 1
+        for key in mem_keys:
+            v[key] >>= shift
+        v["mem_unit"] = unit << shift
+        v["loads"] = tuple(x & 0xFFFFFFFF for x in v["loads"])
+    k.mem.write(buf, lay.pack(**{n: v[n] for n in lay.names if n in v}))
+    return 0
+
+
+def sys_getrandom(k: Kernel, buf: int, count: int, flags: int) -> int:
+    count = min(count, 1 << 25)
+    data = os.getrandom(count, flags & 0x3)
+    k.mem.write(buf, data)
+    return len(data)
+
+
+def sys_sched_getaffinity(k: Kernel, pid: int, size: int, mask: int) -> int:
+    cpus = os.sched_getaffinity(0)
+    nbytes = max((max(cpus) // 8) + 1, k.abi.BITS // 8)
+    nbytes = (nbytes + k.abi.BITS // 8 - 1) // (k.abi.BITS // 8) * (k.abi.BITS // 8)
+    if size < nbytes:
+        return -errno.EINVAL
+    bits = sum(1 << c for c in cpus)
+    k.mem.write(mask, bits.to_bytes(nbytes, "little"))
+    return nbytes
+
+
+def sys_sched_yield(k: Kernel) -> int:
+    return 0
+
+
+def sys_prctl(k: Kernel, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
+    PR_SET_NAME, PR_GET_NAME = 15, 16
+    if option == PR_SET_NAME:
+        k.comm = k.mem.read_cstring(a2)[:15]
+        return 0
+    if option == PR_GET_NAME:
+        name = getattr(k, "comm", os.path.basename(k.exe_path).encode()[:15])
+        k.mem.write(a2, name + b"\0")
+        return 0
+    if option in (1, 2, 4, 3, 36, 37, 38, 39):  # PDEATHSIG, DUMPABLE, no_new_privs...
+        return 0
+    return -errno.EINVAL
+
+
+def sys_getpgid(k: Kernel, pid: int) -> int:
+    return os.getpgid(k.s32(pid))
+
+
+def sys_getpgrp(k: Kernel) -> int:
+    return os.getpgrp()
+
+
+def sys_getsid(k: Kernel, pid: int) -> int:
+    return os.getsid(k.s32(pid))
+
+
+def sys_getpriority(k: Kernel, which: int, who: int) -> int:
+    return 20 - os.getpriority(which, who)
+
+
+HANDLERS = {
+    "exit": sys_exit, "exit_group": sys_exit_group, "getpid": sys_getpid, "gettid": sys_gettid,
+    "getppid": sys_getppid, "getuid": sys_getuid, "geteuid": sys_geteuid,
+    "getgid": sys_getgid, "getegid": sys_getegid, "getresuid": sys_getresuid,
+    "getresgid": sys_getresgid, "getgroups": sys_getgroups, "setuid": sys_setuid,
+    "setgid": sys_setgid, "set_tid_address": sys_set_tid_address,
+    "set_robust_list": sys_set_robust_list, "rseq": sys_rseq, "set_tls": sys_set_tls,
+    "get_tls": sys_get_tls, "breakpoint": sys_breakpoint, "prlimit64": sys_prlimit64,
+    "getrlimit": sys_getrlimit, "setrlimit": sys_setrlimit, "uname": sys_uname,
+    "sysinfo": sys_sysinfo, "getrandom": sys_getrandom,
+    "sched_getaffinity": sys_sched_getaffinity, "sched_yield": sys_sched_yield,
+    "prctl": sys_prctl, "getpgid": sys_getpgid, "getpgrp": sys_getpgrp, "getsid": sys_getsid,
+    "getpriority": sys_getpriority,
+}

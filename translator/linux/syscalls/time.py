@@ -1,0 +1,119 @@
+"""Clocks, timers and sleeping."""
+from __future__ import annotations
+
+import errno
+import os
+import time
+
+from ..kernel import Kernel
+from ..structs import Layout
+
+TIMER_ABSTIME = 1
+
+
+def _clock_ns(clk: int) -> int:
+    return time.clock_gettime_ns(clk)
+
+
+def _put_ts(k: Kernel, addr: int, lay: Layout, ns: int) -> None:
+    k.mem.write(addr, lay.pack(tv_sec=ns // 10**9, tv_nsec=ns % 10**9))
+
+
+def _get_ts(k: Kernel, addr: int, lay: Layout) -> int:
+    v = lay.unpack(k.mem.read(addr, lay.size))
+    if not 0 <= v["tv_nsec"] < 10**9 or v["tv_sec"] < 0:
+        raise OSError(errno.EINVAL, "bad timespec")
+    return v["tv_sec"] * 10**9 + v["tv_nsec"]
+
+
+def _gettime(k: Kernel, clk: int, tp: int, lay: Layout) -> int:
+    try:
+        ns = _clock_ns(k.s32(clk))
+    except OSError:
+        return -errno.EINVAL
+    _put_ts(k, tp, lay, ns)
+    return 0
+
+
+def sys_clock_gettime(k: Kernel, clk: int, tp: int) -> int:
+    return _gettime(k, clk, tp, k.abi.TIMESPEC)
+
+
+def sys_clock_gettime_time64(k: Kernel, clk: int, tp: int) -> int:
+    return _gettime(k, clk, tp, k.abi.TIMESPEC64)
+
+
+def _getres(k: Kernel, clk: int, tp: int, lay: Layout) -> int:
+    try:
+        res = time.clock_getres(k.s32(clk))
+    except OSError:
+        return -errno.EINVAL
+    if tp:
+        _put_ts(k, tp, lay, round(res * 10**9))
+    return 0
+
+
+def sys_clock_getres(k: Kernel, clk: int, tp: int) -> int:
+    return _getres(k, clk, tp, k.abi.TIMESPEC)
+
+
+def sys_clock_getres_time64(k: Kernel, clk: int, tp: int) -> int:
+    return _getres(k, clk, tp, k.abi.TIMESPEC64)
+
+
+def sys_gettimeofday(k: Kernel, tv: int, tz: int) -> int:
+    ns = time.time_ns()
+    if tv:
+        k.mem.write(tv, k.abi.TIMEVAL.pack(tv_sec=ns // 10**9, tv_usec=ns % 10**9 // 1000))
+    if tz:
+        k.mem.write(tz, k.abi.TIMEZONE.pack())
+    return 0
+
+
+def sys_time(k: Kernel, tloc: int) -> int:
+    now = int(time.time())
+    if tloc:
+        k.mem.write(tloc, now.to_bytes(k.abi.BITS // 8, "little", signed=True))
+    return now
+
+
+def _sleep(k: Kernel, clk: int, flags: int, req: int, rem: int, lay: Layout) -> int:
+    ns = _get_ts(k, req, lay)
+    if flags & TIMER_ABSTIME:
+        ns -= _clock_ns(clk)
+    if ns > 0:
+        time.sleep(ns / 1e9)
+    if rem and not flags & TIMER_ABSTIME:
+        _put_ts(k, rem, lay, 0)
+    return 0
+
+
+def sys_nanosleep(k: Kernel, req: int, rem: int) -> int:
+    return _sleep(k, time.CLOCK_MONOTONIC, 0, req, rem, k.abi.TIMESPEC)
+
+
+def sys_clock_nanosleep(k: Kernel, clk: int, flags: int, req: int, rem: int) -> int:
+    return _sleep(k, k.s32(clk), flags, req, rem, k.abi.TIMESPEC)
+
+
+def sys_clock_nanosleep_time64(k: Kernel, clk: int, flags: int, req: int, rem: int) -> int:
+    return _sleep(k, k.s32(clk), flags, req, rem, k.abi.TIMESPEC64)
+
+
+def sys_times(k: Kernel, buf: int) -> int:
+    t = os.times()
+    hz = os.sysconf("SC_CLK_TCK")
+    if buf:
+        k.mem.write(buf, k.abi.TMS.pack(tms_utime=int(t.user * hz), tms_stime=int(t.system * hz),
+                                        tms_cutime=int(t.children_user * hz),
+                                        tms_cstime=int(t.children_system * hz)))
+    return int(t.elapsed * hz) & ((1 << (k.abi.BITS - 1)) - 1)
+
+
+HANDLERS = {
+    "clock_gettime": sys_clock_gettime, "clock_gettime_time64": sys_clock_gettime_time64,
+    "clock_getres": sys_clock_getres, "clock_getres_time64": sys_clock_getres_time64,
+    "gettimeofday": sys_gettimeofday, "time": sys_time, "nanosleep": sys_nanosleep,
+    "clock_nanosleep": sys_clock_nanosleep,
+    "clock_nanosleep_time64": sys_clock_nanosleep_time64, "times": sys_times,
+}
