@@ -588,3 +588,55 @@ HANDLERS = {
     "dup": sys_dup, "dup2": sys_dup2, "dup3": sys_dup3, "pipe": sys_pipe, "pipe2": sys_pipe2,
     "fcntl": sys_fcntl, "ioctl": sys_ioctl,
 }
+
+
+# ---- copying between descriptors ---------------------------------------------------------------
+def _copy(k: Kernel, name: str, out_fd: int, in_fd: int, offp: int, count: int, off_fmt: str) -> int:
+    """sendfile-style call with an optional guest offset pointer of the given width."""
+    if not offp:
+        return hsys(name, host_fd(k, out_fd), host_fd(k, in_fd), None, count)
+    size = struct.calcsize(off_fmt)
+    off = ctypes.c_int64(struct.unpack(off_fmt, k.mem.read(offp, size))[0])
+    res = hsys(name, host_fd(k, out_fd), host_fd(k, in_fd), ctypes.addressof(off), count)
+    if res >= 0:
+        k.mem.write(offp, struct.pack(off_fmt, off.value))
+    return res
+
+
+def sys_sendfile(k: Kernel, out_fd: int, in_fd: int, offp: int, count: int) -> int:
+    return _copy(k, "sendfile", out_fd, in_fd, offp, count, "<" + k.abi.WORD.lower())
+
+
+def sys_sendfile64(k: Kernel, out_fd: int, in_fd: int, offp: int, count: int) -> int:
+    return _copy(k, "sendfile", out_fd, in_fd, offp, count, "<q")
+
+
+def sys_copy_file_range(k: Kernel, fd_in: int, off_in: int, fd_out: int, off_out: int,
+                        length: int, flags: int) -> int:
+    offs = []
+    for p in (off_in, off_out):
+        offs.append(ctypes.c_int64(struct.unpack("<q", k.mem.read(p, 8))[0]) if p else None)
+    res = hsys("copy_file_range", host_fd(k, fd_in),
+               ctypes.addressof(offs[0]) if offs[0] is not None else None, host_fd(k, fd_out),
+               ctypes.addressof(offs[1]) if offs[1] is not None else None, length, flags)
+    if res >= 0:
+        for p, o in zip((off_in, off_out), offs):
+            if o is not None:
+                k.mem.write(p, struct.pack("<q", o.value))
+    return res
+
+
+HANDLERS.update({"sendfile": sys_sendfile, "sendfile64": sys_sendfile64,
+                 "copy_file_range": sys_copy_file_range})
+
+
+def sys_mknodat(k: Kernel, dirfd: int, path: int, mode: int, dev: int) -> int:
+    # dev_t travels in the kernel's 32-bit new_encode_dev form on every architecture.
+    return hsys("mknodat", host_dirfd(k, dirfd), guest_path(k, path), mode, dev)
+
+
+def sys_mknod(k: Kernel, path: int, mode: int, dev: int) -> int:
+    return sys_mknodat(k, AT_FDCWD & 0xFFFFFFFF, path, mode, dev)
+
+
+HANDLERS.update({"mknodat": sys_mknodat, "mknod": sys_mknod})

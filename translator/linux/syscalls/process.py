@@ -6,6 +6,7 @@ import errno
 import os
 import resource
 import socket
+import struct
 
 from frontends.aarch64.abi import SYSINFO as HOST_SYSINFO   # x86-64 has the same LP64 layout
 
@@ -257,3 +258,55 @@ HANDLERS = {
     "prctl": sys_prctl, "getpgid": sys_getpgid, "getpgrp": sys_getpgrp, "getsid": sys_getsid,
     "getpriority": sys_getpriority,
 }
+
+
+# ---- children and resource usage ---------------------------------------------------------------
+def _rusage_out(k: Kernel, addr: int, raw: bytes) -> None:
+    """x86-64 struct rusage (LP64: two timevals then 14 longs) -> the guest's layout."""
+    vals = struct.unpack("<18q", raw[:144])
+    k.mem.write(addr, k.abi.RUSAGE.pack(ru_utime=vals[0:2], ru_stime=vals[2:4],
+                                        ru_maxrss=vals[4], rest=vals[5:18]))
+
+
+def sys_getrusage(k: Kernel, who: int, usage: int) -> int:
+    raw = ctypes.create_string_buffer(144)
+    res = hsys("getrusage", k.s32(who), ctypes.addressof(raw))
+    if res == 0:
+        _rusage_out(k, usage, raw.raw)
+    return res
+
+
+def sys_wait4(k: Kernel, pid: int, status: int, options: int, rusage: int) -> int:
+    st = ctypes.c_int(0)
+    ru = ctypes.create_string_buffer(144)
+    res = hsys("wait4", k.s32(pid), ctypes.addressof(st), options,
+               ctypes.addressof(ru) if rusage else None)
+    if res > 0:
+        if status:
+            k.mem.write_u32(status, st.value)
+        if rusage:
+            _rusage_out(k, rusage, ru.raw)
+    return res
+
+
+def sys_waitid(k: Kernel, idtype: int, id_: int, infop: int, options: int, rusage: int) -> int:
+    info = ctypes.create_string_buffer(128)
+    ru = ctypes.create_string_buffer(144)
+    res = hsys("waitid", idtype, k.s32(id_), ctypes.addressof(info), options,
+               ctypes.addressof(ru) if rusage else None)
+    if res < 0:
+        return res
+    if infop:
+        signo, err, code, _pad, cpid, uid, status, _pad2, utime, stime = \
+            struct.unpack_from("<iiiiiIiiqq", info.raw)
+        if k.abi.BITS == 32:
+            out = struct.pack("<iiiiIiii", signo, err, code, cpid, uid, status, utime, stime)
+        else:
+            out = info.raw[:48]
+        k.mem.write(infop, out.ljust(128, b"\0"))
+    if rusage:
+        _rusage_out(k, rusage, ru.raw)
+    return res
+
+
+HANDLERS.update({"getrusage": sys_getrusage, "wait4": sys_wait4, "waitid": sys_waitid})

@@ -1,0 +1,118 @@
+"""Waiting on descriptors: poll, ppoll, select, pselect6."""
+from __future__ import annotations
+
+import ctypes
+import errno
+import struct
+
+from ...memory import PROT_WRITE
+from ..host import hsys
+from ..kernel import Kernel
+from ..structs import Layout
+
+POLLNVAL = 0x20
+_BAD_HOST_FD = 0x3FFFFFFF        # never open: the host answers POLLNVAL for it
+
+
+def _poll(k: Kernel, fds: int, nfds: int, timeout_ns: int | None) -> int:
+    """struct pollfd is the same on every architecture: translate the fd field only."""
+    if nfds > 4096:
+        return -errno.EINVAL
+    raw = bytearray(k.mem.read(fds, 8 * nfds))
+    k.mem.check(fds, 8 * nfds, PROT_WRITE)
+    host = bytearray(raw)
+    for i in range(nfds):
+        fd, = struct.unpack_from("<i", raw, 8 * i)
+        if fd >= 0:
+            struct.pack_into("<i", host, 8 * i, k.fds.fds.get(fd, _BAD_HOST_FD))
+    buf = (ctypes.c_char * len(host)).from_buffer(host)
+    if timeout_ns is None:
+        ts = None
+    else:
+        ts = struct.pack("<qq", timeout_ns // 10**9, timeout_ns % 10**9)
+    res = hsys("ppoll", ctypes.addressof(buf), nfds, ts, None, 8)
+    if res >= 0:
+        for i in range(nfds):   # copy revents back, keep the guest's fds
+            raw[8 * i + 6:8 * i + 8] = host[8 * i + 6:8 * i + 8]
+        k.mem.write(fds, bytes(raw))
+    return res
+
+
+def sys_poll(k: Kernel, fds: int, nfds: int, timeout: int) -> int:
+    t = k.s32(timeout)
+    return _poll(k, fds, nfds, None if t < 0 else t * 10**6)
+
+
+def _ts_ns(k: Kernel, addr: int, lay: Layout) -> int | None:
+    if not addr:
+        return None
+    v = lay.unpack(k.mem.read(addr, lay.size))
+    if v["tv_sec"] < 0 or not 0 <= v["tv_nsec"] < 10**9:
+        raise OSError(errno.EINVAL, "bad timespec")
+    return v["tv_sec"] * 10**9 + v["tv_nsec"]
+
+
+def sys_ppoll(k: Kernel, fds: int, nfds: int, tsp: int, sigmask: int, size: int) -> int:
+    return _poll(k, fds, nfds, _ts_ns(k, tsp, k.abi.TIMESPEC))
+
+
+def sys_ppoll_time64(k: Kernel, fds: int, nfds: int, tsp: int, sigmask: int, size: int) -> int:
+    return _poll(k, fds, nfds, _ts_ns(k, tsp, k.abi.TIMESPEC64))
+
+
+def _select(k: Kernel, nfds: int, sets: tuple[int, int, int], timeout_ns: int | None) -> int:
+    nfds = k.s32(nfds)
+    if nfds < 0 or nfds > k.fds.limit:
+        return -errno.EINVAL
+    nbytes = (nfds + k.abi.BITS - 1) // k.abi.BITS * (k.abi.BITS // 8)
+    guest_sets = [int.from_bytes(k.mem.read(a, nbytes), "little") if a else 0 for a in sets]
+    host_sets, back = [], {}
+    top = 0
+    for gs in guest_sets:
+        hs = 0
+        for fd in range(nfds):
+            if gs >> fd & 1:
+                h = k.fds.host(fd)
+                back[h] = fd
+                hs |= 1 << h
+                top = max(top, h + 1)
+        host_sets.append(hs)
+    hbytes = (top + 63) // 64 * 8 or 8
+    bufs = [ctypes.create_string_buffer(hs.to_bytes(hbytes, "little"), hbytes) for hs in host_sets]
+    ts = None if timeout_ns is None else struct.pack("<qq", timeout_ns // 10**9, timeout_ns % 10**9)
+    res = hsys("pselect6", top, *(ctypes.addressof(b) for b in bufs), ts, None)
+    if res < 0:
+        return res
+    for addr, b in zip(sets, bufs):
+        if not addr:
+            continue
+        hs = int.from_bytes(b.raw, "little")
+        gs = 0
+        for h, fd in back.items():
+            if hs >> h & 1:
+                gs |= 1 << fd
+        k.mem.write(addr, gs.to_bytes(nbytes, "little"))
+    return res
+
+
+def sys_select(k: Kernel, nfds: int, r: int, w: int, x: int, tv: int) -> int:
+    t = None
+    if tv:
+        v = k.abi.TIMEVAL.unpack(k.mem.read(tv, k.abi.TIMEVAL.size))
+        if v["tv_sec"] < 0 or not 0 <= v["tv_usec"] < 10**6:
+            return -errno.EINVAL
+        t = v["tv_sec"] * 10**9 + v["tv_usec"] * 1000
+    return _select(k, nfds, (r, w, x), t)
+
+
+def sys_pselect6(k: Kernel, nfds: int, r: int, w: int, x: int, tsp: int, sig: int) -> int:
+    return _select(k, nfds, (r, w, x), _ts_ns(k, tsp, k.abi.TIMESPEC))
+
+
+def sys_pselect6_time64(k: Kernel, nfds: int, r: int, w: int, x: int, tsp: int, sig: int) -> int:
+    return _select(k, nfds, (r, w, x), _ts_ns(k, tsp, k.abi.TIMESPEC64))
+
+
+HANDLERS = {"poll": sys_poll, "ppoll": sys_ppoll, "ppoll_time64": sys_ppoll_time64,
+            "_newselect": sys_select, "select": sys_select, "pselect6": sys_pselect6,
+            "pselect6_time64": sys_pselect6_time64}
