@@ -74,6 +74,7 @@ class Kernel:
     auxv: list[tuple[int, int]] = field(default_factory=list)
     sigactions: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     sigmask: int = 0
+    sigpending: int = 0
     umask_value: int = 0o022
     syscall_count: int = 0
 
@@ -175,7 +176,8 @@ class Kernel:
         if handler == sigs.SIG_IGN and not synchronous and sig not in (sigs.SIGKILL, sigs.SIGSTOP):
             return
         if blocked and not synchronous:
-            return  # stays pending; nothing unblocks-and-delivers until signal delivery lands
+            self.sigpending |= 1 << (sig - 1)   # delivered when the mask lets it through
+            return
         if handler not in (sigs.SIG_DFL, sigs.SIG_IGN):
             self.warn_once(f"handler{sig}", f"guest handler for {sigs.name(sig)} not run "
                            "(signal delivery is not implemented yet); default action taken")
@@ -185,6 +187,15 @@ class Kernel:
         if action == "stop" and not synchronous:
             return
         raise GuestExit(signal=sig, pc=pc, addr=addr, reason=reason)
+
+
+    def deliver_pending(self) -> None:
+        """Deliver signals that were pending while blocked and are now unblocked."""
+        ready = self.sigpending & ~self.sigmask
+        for sig in range(1, 65):
+            if ready >> (sig - 1) & 1:
+                self.sigpending &= ~(1 << (sig - 1))
+                self.raise_signal(sig)
 
 
 def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:

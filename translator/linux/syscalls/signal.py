@@ -49,6 +49,8 @@ def sys_rt_sigprocmask(k: Kernel, how: int, nset: int, oset: int, sigsetsize: in
         k.sigmask &= ~UNBLOCKABLE
     if oset:
         k.mem.write_u64(oset, old)
+    if k.sigpending & ~k.sigmask:
+        k.deliver_pending()
     return 0
 
 
