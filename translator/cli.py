@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import resource
 import signal
@@ -89,9 +90,13 @@ def _die_by_signal(sig: int) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # like qemu: no host core dump
     except (ValueError, OSError):
         pass
-    signal.signal(sig, signal.SIG_DFL)
+    # libc's signal(), not signal.signal(): this may run on the watcher thread, and Python
+    # only lets the main thread change dispositions.
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
+    libc.signal(sig, ctypes.c_void_p(0))                    # SIG_DFL
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
-    os.kill(os.getpid(), sig)
+    signal.pthread_kill(threading.get_ident(), sig)         # to this very thread
     os._exit(128 + sig)
 
 

@@ -1,0 +1,91 @@
+"""Linux-layer behaviours seen from small guest programs (tests/guest/*.c)."""
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import PYTRANS, ROOT, run_pytrans, shell_status
+
+CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
+ARCHES = ["arm", "aarch64"]
+
+
+@pytest.fixture(scope="module")
+def guest(tmp_path_factory):
+    out = tmp_path_factory.mktemp("guest")
+    cache = {}
+
+    def build(name: str, arch: str):
+        if (name, arch) not in cache:
+            cc = CC[arch]
+            if shutil.which(cc) is None:
+                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
+            exe = out / f"{name}-{arch}"
+            subprocess.run([cc, "-static", "-O1", "-o", str(exe), str(ROOT / "tests/guest" / f"{name}.c")],
+                           check=True)
+            cache[name, arch] = exe
+        return cache[name, arch]
+    return build
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_unknown_syscall_is_enosys_and_reported_once(guest, arch):
+    r = run_pytrans("run", guest("enosys", arch))
+    assert r.returncode == 0
+    assert r.stdout.decode() == "r=-1 errno=ENOSYS\n" * 3
+    assert r.stderr.decode().splitlines() == ["pytrans: unknown syscall 4000 returns -ENOSYS"]
+    r = run_pytrans("run", "--strace", guest("enosys", arch))
+    traced = [line for line in r.stderr.decode().splitlines() if "syscall_4000(" in line]
+    assert len(traced) == 3 and all(t.endswith("= -1 ENOSYS (Function not implemented)")
+                                    for t in traced)
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_host_signal_ends_a_spinning_guest(guest, arch, sig):
+    """Native execution never returns to Python, yet Ctrl-C must still end the guest."""
+    import os
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.Popen(PYTRANS + ["run", str(guest("spin", arch))], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env)
+    try:
+        assert p.stdout.readline() == b"spinning\n"
+        time.sleep(0.3)
+        p.send_signal(sig)
+        rc = p.wait(timeout=10)
+    finally:
+        p.kill()
+    assert shell_status(rc) == 128 + sig
+    assert b"Traceback" not in p.stderr.read()
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_sysroot_paths_first(guest, arch, tmp_path):
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "pytrans-sysroot-test").write_text("from the sysroot\n")
+    prog = guest("readfile", arch)
+    r = run_pytrans("run", "-L", root, prog, "/etc/pytrans-sysroot-test")
+    assert r.returncode == 0 and r.stdout == b"from the sysroot\n"
+    # absent from the sysroot: the host file is used
+    r = run_pytrans("run", "-L", root, prog, "/etc/hostname")
+    assert r.returncode == 0 and r.stdout == open("/etc/hostname", "rb").read()
+    # and the environment variable does the same as -L
+    r = run_pytrans("run", prog, "/etc/pytrans-sysroot-test", env={"PYTRANS_LD_PREFIX": str(root)})
+    assert r.stdout == b"from the sysroot\n"
+    r = run_pytrans("run", prog, "/etc/pytrans-sysroot-test")
+    assert r.returncode == 2
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_proc_self_exe_is_the_guest(guest, arch):
+    prog = guest("readfile", arch)
+    r = run_pytrans("run", "--strace", prog, "/nonexistent")
+    assert shell_status(r.returncode) == 2
+    lines = [line for line in r.stderr.decode().splitlines() if "/proc/self/exe" in line]
+    for line in lines:          # glibc asks at start-up; the answer is the guest's path
+        assert line.endswith(f"= {len(str(prog))}")
