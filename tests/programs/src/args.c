@@ -8,9 +8,10 @@ extern char **environ;
 int main(int argc, char **argv)
 {
     printf("argc=%d\n", argc);
-    /* argv[0] is the path of the binary: print only its basename */
+    /* argv[0] is the path of the binary (PROGRAM.VARIANT): print only PROGRAM */
     const char *slash = strrchr(argv[0], '/');
-    printf("argv[0] basename=%s\n", slash ? slash + 1 : argv[0]);
+    const char *base = slash ? slash + 1 : argv[0];
+    printf("argv[0] program=%.*s\n", (int)strcspn(base, "."), base);
     for (int i = 1; i < argc; i++)
         printf("argv[%d]=[%s] len=%zu\n", i, argv[i], strlen(argv[i]));
     printf("argv[argc]==NULL: %d\n", argv[argc] == NULL);

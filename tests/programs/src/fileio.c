@@ -11,12 +11,15 @@
 #include "errname.h"
 
 static char dir[4096];
-static char pbuf[4200];
+static char pbuf[4][4200];
+static int pnext;
 
+/* DIR/NAME in one of four rotating buffers (so two can be used at once) */
 static const char *P(const char *name)
 {
-    snprintf(pbuf, sizeof pbuf, "%s/%s", dir, name);
-    return pbuf;
+    char *b = pbuf[pnext++ % 4];
+    snprintf(b, sizeof pbuf[0], "%s/%s", dir, name);
+    return b;
 }
 
 #define CHECK(expr) do { if ((expr) < 0) { printf("FAIL %s: %s\n", #expr, errname(errno)); } } while (0)
@@ -71,6 +74,7 @@ int main(int argc, char **argv)
     memset(buf, 0, sizeof buf);
     ssize_t m = pread(fd, buf, 11, 0);
     printf("pwrite %zd pread %zd [%s] offset still %ld\n", n, m, buf, (long)lseek(fd, 0, SEEK_CUR));
+    memset(buf, 0, sizeof buf);
     m = pread(fd, buf, 4, 99998);
     printf("pread in hole: %zd bytes %d %d %d %d\n", m, buf[0], buf[1], buf[2], buf[3]);
 

@@ -90,7 +90,6 @@ int main(void)
     printf("cmp: %d %d %d %d  -0==0 %d  signbit(-0) %d  inf>max %d\n", a < b, a > b, a <= a,
            b >= a, D("-0.0") == z, signbit(D("-0.0")) != 0, inf > DBL_MAX);
     printf("fmax(nan,1) %g fmin(1,nan) %g\n", fmax(nan1, a), fmin(a, nan1));
-    printf("NaN->int: %s\n", "skipped (undefined behaviour)");
 
     /* parse / print round trips */
     const char *strs[] = { "3.141592653589793", "2.718281828459045", "1e-300", "123456789012345678",

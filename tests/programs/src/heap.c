@@ -49,7 +49,7 @@ int main(void)
         if (((uintptr_t)blocks[i] & (2 * sizeof(void *) - 1)) != 0) aligned = 0;
         sums[i] = fill(blocks[i], sizes[i], (uint32_t)i);
     }
-    printf("malloc aligned to %zu: %d\n", 2 * sizeof(void *), aligned);
+    printf("malloc aligned to 2*sizeof(void*): %d\n", aligned);
     /* free every other block, then allocate again in the holes */
     for (int i = 0; i < N; i += 2) { free(blocks[i]); blocks[i] = NULL; }
     for (int i = 0; i < N; i += 2) {
@@ -121,10 +121,18 @@ int main(void)
     printf("mmap zeroed %d, rw %d\n", mz, m[0] + m[4 * pg - 1]);
     printf("mprotect: %d\n", mprotect(m, pg, PROT_READ));
     printf("munmap tail: %d\n", munmap(m + 2 * pg, 2 * pg));
+    printf("munmap rest: %d\n", munmap(m, 2 * pg));
+    /* mremap a fresh (single-VMA) mapping: grow with MREMAP_MAYMOVE */
+    m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    m[0] = 1; m[2 * pg - 1] = 4;
     m = mremap(m, 2 * pg, 8 * pg, MREMAP_MAYMOVE);
-    printf("mremap: %s, data kept %d\n", m == MAP_FAILED ? "failed" : "ok", m != MAP_FAILED && m[0] == 1);
-    if (m != MAP_FAILED) { m[8 * pg - 1] = 3; printf("munmap: %d\n", munmap(m, 8 * pg)); }
-
+    printf("mremap: %s, data kept %d\n", m == MAP_FAILED ? "failed" : "ok",
+           m != MAP_FAILED && m[0] == 1 && m[2 * pg - 1] == 4);
+    if (m != MAP_FAILED) {
+        m[8 * pg - 1] = 3;
+        printf("new part zeroed: %d\n", m[2 * pg] == 0 && m[5 * pg] == 0);
+        printf("munmap: %d\n", munmap(m, 8 * pg));
+    }
     printf("done\n");
     return 0;
 }

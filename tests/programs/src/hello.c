@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <inttypes.h>
+#include <stddef.h>
 
 static void raw(const char *s) { (void)!write(1, s, strlen(s)); }
 
