@@ -44,6 +44,15 @@ def test_unknown_syscall_is_enosys_and_reported_once(guest, arch):
                                     for t in traced)
 
 
+def test_arm_bad_private_syscall_is_sigill(guest):
+    """The kernel (arm_syscall) answers unknown numbers in 0xf0000-0xf07ff with -ENOSYS and
+    anything past them with SIGILL; ordinary unknown numbers get -ENOSYS."""
+    r = run_pytrans("run", guest("enosys", "arm"), "0xf0700", "0xf0900")
+    assert r.stdout.decode() == "r=-1 errno=ENOSYS\n" * 4
+    assert shell_status(r.returncode) == 132
+    assert "pytrans: guest killed by signal 4 (SIGILL)" in r.stderr.decode()
+
+
 @pytest.mark.parametrize("arch", ARCHES)
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_host_signal_ends_a_spinning_guest(guest, arch, sig):

@@ -137,3 +137,6 @@ O_FLAGS = {"O_DIRECTORY": 0o40000, "O_NOFOLLOW": 0o100000, "O_DIRECT": 0o200000,
 # `struct flock`), mapped to the host command. F_GETLK/F_SETLK(W) with the 32-bit struct
 # are not used by EABI C libraries.
 FCNTL_LOCK64 = {12: 5, 13: 6, 14: 7}
+# arch/arm/kernel/traps.c arm_syscall(): numbers past the ARM private range that no handler
+# claims are "bad syscalls" and raise SIGILL; below it, unknown numbers return -ENOSYS.
+SYSCALL_SIGILL_FROM = 0xF0800

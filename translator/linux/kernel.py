@@ -127,6 +127,11 @@ class Kernel:
         self.syscall_count += 1
         regs = self.abi.SYSCALL_ARG_REGS
         if entry is None:
+            bad = self.abi.SYSCALL_SIGILL_FROM
+            if bad is not None and nr >= bad:
+                if self.strace:
+                    self._trace(f"syscall_{nr:#x}", [], None, None)
+                self.raise_signal(4, pc=cpu.read_reg("pc"), reason=f"bad syscall {nr:#x}")
             self.warn_once(f"nr{nr}", f"unknown syscall {nr} returns -ENOSYS")
             if self.strace:
                 raw = [cpu.read_reg(r) for r in regs[:6]]
