@@ -98,3 +98,41 @@ def test_proc_self_exe_is_the_guest(guest, arch):
     lines = [line for line in r.stderr.decode().splitlines() if "/proc/self/exe" in line]
     for line in lines:          # glibc asks at start-up; the answer is the guest's path
         assert line.endswith(f"= {len(str(prog))}")
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_auxv_seen_by_the_guest(guest, arch):
+    from frontends.aarch64 import abi as a64
+    from frontends.arm import abi as arm
+    abi = arm if arch == "arm" else a64
+    prog = guest("auxv", arch)
+    r = run_pytrans("run", prog)
+    assert r.returncode == 0, r.stderr
+    got = dict(line.split("=", 1) for line in r.stdout.decode().split("\n")[:14] if "=" in line)
+    assert got["AT_PAGESZ"] == "4096"
+    assert int(got["AT_HWCAP"], 16) == abi.HWCAP
+    assert int(got["AT_HWCAP2"], 0) == abi.HWCAP2
+    assert got["AT_PLATFORM"] == abi.PLATFORM
+    assert got["AT_EXECFN"] == str(prog)
+    assert got["AT_SECURE"] == "0" and got["AT_CLKTCK"] == "100"
+    assert int(got["AT_BASE"], 0) == 0          # static: no interpreter
+    for key in ("AT_UID", "AT_EUID", "AT_GID", "AT_EGID", "AT_RANDOM", "AT_ENTRY"):
+        assert got[key] == "1", key
+    assert "AT_PHDR=1 AT_PHENT=%d AT_PHNUM>0=1" % (32 if arch == "arm" else 56) in r.stdout.decode()
+    assert "stack-aligned=1" in r.stdout.decode()
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_file_mmap_statfs_sysinfo(guest, arch, tmp_path):
+    r = run_pytrans("run", guest("mmapfile", arch), tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == (
+        "private read: 0123456789abcdef cdef\n"
+        "shared write reached the file: SHARED\n"
+        "private copy sees it too: SHARED\n"
+        "unaligned offset fails: 1\n"
+        "shared writable map of read-only fd fails: 1\n"
+        "private writable map of read-only fd: X\n"
+        "statfs ok: 1 bsize>0: 1\n"
+        "sysinfo ok: 1 totalram>0: 1\n")
+    assert (tmp_path / "data.bin").read_bytes()[4096:4102] == b"SHARED"

@@ -73,3 +73,4 @@ O_FLAGS = {"O_DIRECTORY": 0o40000, "O_NOFOLLOW": 0o100000, "O_DIRECT": 0o200000,
 # fcntl lock commands: AArch64's `struct flock` has the x86-64 layout.
 FCNTL_LOCK64 = {5: 5, 6: 6, 7: 7}
 SYSCALL_SIGILL_FROM = None      # every unknown number returns -ENOSYS
+STATFS64_SIZES = ()             # AArch64 has plain statfs/fstatfs only

@@ -140,3 +140,6 @@ FCNTL_LOCK64 = {12: 5, 13: 6, 14: 7}
 # arch/arm/kernel/traps.c arm_syscall(): numbers past the ARM private range that no handler
 # claims are "bad syscalls" and raise SIGILL; below it, unknown numbers return -ENOSYS.
 SYSCALL_SIGILL_FROM = 0xF0800
+# statfs64/fstatfs64 size argument: entry-common.S's sys_statfs64_wrapper turns glibc's 88
+# (its own padded struct) into the kernel's packed 84.
+STATFS64_SIZES = (84, 88)

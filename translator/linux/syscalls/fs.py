@@ -258,13 +258,13 @@ def sys_fstatfs(k: Kernel, fd: int, buf: int) -> int:
 
 
 def sys_statfs64(k: Kernel, path: int, size: int, buf: int) -> int:
-    if size != k.abi.STATFS.size:
+    if size not in k.abi.STATFS64_SIZES:
         return -errno.EINVAL
     return sys_statfs(k, path, buf)
 
 
 def sys_fstatfs64(k: Kernel, fd: int, size: int, buf: int) -> int:
-    if size != k.abi.STATFS.size:
+    if size not in k.abi.STATFS64_SIZES:
         return -errno.EINVAL
     return sys_fstatfs(k, fd, buf)
 
