@@ -19,17 +19,37 @@ def guest(tmp_path_factory):
     out = tmp_path_factory.mktemp("guest")
     cache = {}
 
-    def build(name: str, arch: str):
-        if (name, arch) not in cache:
+    def build(name: str, arch: str, link: str = "-static"):
+        if (name, arch, link) not in cache:
             cc = CC[arch]
             if shutil.which(cc) is None:
                 pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = out / f"{name}-{arch}"
-            subprocess.run([cc, "-static", "-O1", "-o", str(exe), str(ROOT / "tests/guest" / f"{name}.c")],
+            exe = out / f"{name}-{arch}{link}"
+            subprocess.run([cc, link, "-O1", "-o", str(exe), str(ROOT / "tests/guest" / f"{name}.c")],
                            check=True)
-            cache[name, arch] = exe
-        return cache[name, arch]
+            cache[name, arch, link] = exe
+        return cache[name, arch, link]
     return build
+
+
+# The cross toolchains' target directories hold the dynamic loader and libc: a small sysroot.
+CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_dynamic_program_with_sysroot(guest, arch):
+    prog = guest("auxv", arch, "-no-pie")
+    root = CROSS_SYSROOT[arch]
+    r = run_pytrans("run", "-L", root, prog)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    base = int(out.split("AT_BASE=")[1].split()[0], 16)
+    assert base != 0                               # the interpreter's load address
+    assert "AT_ENTRY=1" in out and "AT_PHDR=1" in out
+    info = run_pytrans("info", prog).stdout.decode()
+    assert "dynamic" in info and ("ld-linux" in info)
+    r = run_pytrans("run", prog, env={"PYTRANS_LD_PREFIX": ""})
+    assert r.returncode == 1 and b"pytrans: dynamically linked program needs its interpreter" in r.stderr
 
 
 @pytest.mark.parametrize("arch", ARCHES)
