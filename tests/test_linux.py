@@ -156,3 +156,19 @@ def test_file_mmap_statfs_sysinfo(guest, arch, tmp_path):
         "statfs ok: 1 bsize>0: 1\n"
         "sysinfo ok: 1 totalram>0: 1\n")
     assert (tmp_path / "data.bin").read_bytes()[4096:4102] == b"SHARED"
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_regression_sigpipe_reaches_the_guest(guest, arch):
+    """Python ignores SIGPIPE, so the host write only says EPIPE: the guest must still be
+    killed by SIGPIPE, as `yes | head -1` relies on."""
+    import os
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.Popen(PYTRANS + ["run", str(guest("yes", arch))], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env)
+    assert p.stdout.read(2) == b"y\n"
+    p.stdout.close()
+    rc = p.wait(timeout=20)
+    err = p.stderr.read().decode()
+    assert shell_status(rc) == 128 + signal.SIGPIPE, err
+    assert err == ""            # no "write failed", and quiet like a shell about SIGPIPE

@@ -113,7 +113,9 @@ def cmd_run(a: argparse.Namespace) -> int:
     status = emu.run()
     t = emu.termination
     if t.signal:
-        print(f"pytrans: {t.describe()}", file=sys.stderr, flush=True)
+        # Like a shell, stay quiet about SIGPIPE and SIGINT (`prog | head`, Ctrl-C).
+        if t.signal not in (signal.SIGPIPE, signal.SIGINT):
+            print(f"pytrans: {t.describe()}", file=sys.stderr, flush=True)
         _die_by_signal(t.signal)
     return status
 

@@ -43,6 +43,9 @@ class GuestExit(Exception):
 
 
 Handler = Callable[..., int]
+# Writes that raise SIGPIPE along with -EPIPE on a broken pipe or socket.
+_SIGPIPE_CALLS = frozenset({"write", "writev", "pwrite64", "pwritev", "pwritev2", "sendfile",
+                            "sendfile64", "splice", "vmsplice", "tee"})
 
 
 @dataclass
@@ -162,6 +165,9 @@ class Kernel:
         if self.strace:
             self._trace(entry.name, args, entry, result)
         cpu.write_reg(self.abi.SYSCALL_RET_REG, result & self.word_mask)
+        if result == -errno.EPIPE and entry.name in _SIGPIPE_CALLS:
+            # pytrans (Python) ignores SIGPIPE itself; the guest must still get it.
+            self.raise_signal(sigs.SIGPIPE)
 
     def _trace(self, name: str, args: list[int], entry: SyscallEntry | None,
                result: int | None) -> None:
