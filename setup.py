@@ -16,7 +16,9 @@ setup(
     long_description=(ROOT / "README.md").read_text() if (ROOT / "README.md").exists() else "",
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["translator", "translator.*", "frontends", "frontends.*"]),
+    packages=find_packages(include=["translator", "translator.*", "frontends", "frontends.*",
+                                    "benchmarks"]),
+    package_data={"benchmarks": ["workloads/*.c", "src/*.c"]},
     install_requires=[
         "unicorn>=2.1,<3",
         "capstone>=5",
@@ -24,7 +26,8 @@ setup(
         "rich>=13",
     ],
     extras_require={
-        "test": ["pytest>=7", "ziglang>=0.11"],
+        "test": ["pytest>=7", "ziglang>=0.11", "matplotlib>=3.6"],
+        "bench": ["matplotlib>=3.6"],
     },
     entry_points={"console_scripts": ["pytrans=translator.cli:main"]},
     classifiers=["Programming Language :: Python :: 3", "Operating System :: POSIX :: Linux"],

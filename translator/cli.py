@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import os
 import resource
 import signal
@@ -43,10 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log every syscall with its arguments and result to stderr")
     r.add_argument("--backend", default="unicorn", choices=["unicorn"],
                    help="execution backend (default: unicorn)")
+    r.add_argument("--stats", action="store_true",
+                   help="print run statistics to stderr when the guest ends")
+    r.add_argument("--stats-json", metavar="FILE",
+                   help="write run statistics as JSON to FILE (used by `pytrans bench`)")
     r.add_argument("program", metavar="PROGRAM")
     r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     i = sub.add_parser("info", help="describe a guest program (architecture, segments)")
     i.add_argument("program", metavar="PROGRAM")
+    from .bench import add_parser as add_bench_parser
+    add_bench_parser(sub)
     return p
 
 
@@ -110,7 +117,10 @@ def cmd_run(a: argparse.Namespace) -> int:
     emu = Emulator(a.program, argv, env, sysroot=a.sysroot, backend=a.backend,
                    strace=sys.stderr if a.strace else None, on_kernel=kernel_ref.append)
     _watch_host_signals(kernel_ref)
-    status = emu.run()
+    try:
+        status = emu.run()
+    finally:
+        _report_stats(emu, a)
     t = emu.termination
     if t.signal:
         # Like a shell, stay quiet about SIGPIPE and SIGINT (`prog | head`, Ctrl-C).
@@ -118,6 +128,18 @@ def cmd_run(a: argparse.Namespace) -> int:
             print(f"pytrans: {t.describe()}", file=sys.stderr, flush=True)
         _die_by_signal(t.signal)
     return status
+
+
+def _report_stats(emu, a: argparse.Namespace) -> None:
+    if not emu.stats:
+        return
+    if a.stats_json:
+        with open(a.stats_json, "w") as f:
+            json.dump(emu.stats, f, indent=1)
+    if a.stats:
+        for key, value in emu.stats.items():
+            shown = "n/a" if value is None else (f"{value:.6g}" if isinstance(value, float) else value)
+            print(f"pytrans: stats: {key} = {shown}", file=sys.stderr)
 
 
 def cmd_info(a: argparse.Namespace) -> int:
@@ -149,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        if a.command == "bench":
+            from .bench import cmd_bench
+            return cmd_bench(a)
         return cmd_run(a) if a.command == "run" else cmd_info(a)
     except ElfError as e:
         print(f"pytrans: {e}", file=sys.stderr)

@@ -11,6 +11,7 @@ import io
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import BinaryIO, TextIO
@@ -79,6 +80,7 @@ class Emulator:
         self.image = parse_elf(self.program)
         self.abi = abi_for(self.image)
         self.termination: Termination | None = None
+        self.stats: dict = {}
         self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
         self._on_kernel = on_kernel     # called with the Kernel once it exists
 
@@ -170,7 +172,9 @@ class Emulator:
             backend = self._make_backend(mem)
             kernel.cpu = backend
             backend.start(entry, sp, {self.abi.SYSCALL_ARG_REGS[0]: 0})
+            t0 = time.perf_counter()
             end = backend.run(kernel)
+            self.stats = self._collect_stats(backend, kernel, time.perf_counter() - t0)
         finally:
             fds.close_all()
             mem.close()
@@ -181,6 +185,16 @@ class Emulator:
                 f.close()
         self.termination = _termination(end)
         return self.termination.status
+
+    @staticmethod
+    def _collect_stats(backend, kernel: Kernel, seconds: float) -> dict:
+        """Run statistics: what every backend knows plus the backend's own counters."""
+        stats = {"backend": backend.name, "run_seconds": seconds,
+                 "syscalls": kernel.syscall_count}
+        stats.update(backend.stats())
+        exits = stats.get("exits_to_python", kernel.syscall_count)
+        stats["exits_to_python_per_second"] = exits / seconds if seconds > 0 else 0.0
+        return stats
 
 
 def _termination(end: GuestExit) -> Termination:

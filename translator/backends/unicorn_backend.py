@@ -102,6 +102,12 @@ class UnicornBackend:
             return self.uc.reg_read(a32.UC_ARM_REG_C13_C0_3)
         return self.uc.reg_read(a64.UC_ARM64_REG_TPIDR_EL0)
 
+    def stats(self) -> dict:
+        """Counters this backend can give without slowing the guest down. Unicorn counts
+        neither instructions nor translations cheaply, so those stay unknown (None)."""
+        return {"guest_instructions": None, "translate_seconds": None, "blocks_translated": None,
+                "exits_to_python": self.kernel.syscall_count if self.kernel else 0}
+
     def invalidate(self, start: int, length: int) -> None:
         """Drop translated code over guest memory that changed (mmap, mprotect, cacheflush)."""
         if length > 0:

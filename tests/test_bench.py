@@ -1,0 +1,62 @@
+"""The benchmark harness: unit checks on its arithmetic and one small real run."""
+from __future__ import annotations
+
+import json
+import shutil
+from argparse import Namespace
+
+import pytest
+
+from conftest import run_pytrans
+from translator.bench import Bench, Result, _geomean, draw_chart
+
+
+def _fake(results: list[Result]) -> Bench:
+    b = Bench.__new__(Bench)
+    b.results = results
+    b.names = list(dict.fromkeys(r.workload for r in results))
+    b.arches = ["arm"]
+    return b
+
+
+def test_geomean():
+    assert _geomean([2.0, 8.0]) == pytest.approx(4.0)
+    assert _geomean([]) is None
+
+
+def test_summary_ratios_and_regressions():
+    rs = [Result("w1", "arm", "native", 0.01, checksum_ok=True),
+          Result("w1", "arm", "qemu-user", 0.05, checksum_ok=True),
+          Result("w1", "arm", "pytrans-unicorn", 0.40, checksum_ok=True),
+          Result("w2", "arm", "native", 0.02, checksum_ok=True),
+          Result("w2", "arm", "qemu-user", 0.04, checksum_ok=True),
+          Result("w2", "arm", "pytrans-unicorn", 0.10, checksum_ok=True)]
+    b = _fake(rs)
+    s = b.summary()["arm/pytrans-unicorn"]
+    assert s["geomean_vs_native"] == pytest.approx((40 * 5) ** 0.5)
+    assert s["geomean_vs_qemu"] == pytest.approx((8 * 2.5) ** 0.5)
+    baseline = {"results": [{"workload": "w1", "arch": "arm", "runner": "pytrans-unicorn",
+                             "seconds": 0.30},
+                            {"workload": "w2", "arch": "arm", "runner": "pytrans-unicorn",
+                             "seconds": 0.099}]}
+    flagged = b.regressions(baseline, 0.15)
+    assert len(flagged) == 1 and flagged[0].startswith("w1 arm pytrans-unicorn: 0.300s -> 0.400s")
+
+
+def test_bad_checksum_is_not_averaged():
+    rs = [Result("w1", "arm", "native", 0.01, checksum_ok=True),
+          Result("w1", "arm", "pytrans-unicorn", 0.40, checksum_ok=False)]
+    assert _fake(rs).summary()["arm/pytrans-unicorn"]["workloads"] == 0
+
+
+def test_chart_files(tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib not installed (pip install matplotlib)")
+    data = {"mode": "quick", "machine": {"cpu": "test"}, "results": [
+        {"workload": "w1", "arch": "arm", "runner": "native", "seconds": 0.01, "checksum_ok": True},
+        {"workload": "w1", "arch": "arm", "runner": "qemu-user", "seconds": 0.05, "checksum_ok": True},
+        {"workload": "w1", "arch": "arm", "runner": "pytrans-unicorn", "seconds": 0.4,
+         "checksum_ok": True}]}
+    paths = draw_chart(data, str(tmp_path / "chart.png"))
+    assert [p.suffix for p in paths] == [".png", ".svg"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in paths[1].read_bytes()[:500]
