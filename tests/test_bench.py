@@ -60,3 +60,40 @@ def test_chart_files(tmp_path):
     assert [p.suffix for p in paths] == [".png", ".svg"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in paths[1].read_bytes()[:500]
+
+
+def test_bench_end_to_end(tmp_path):
+    """A real, small run: every runner present, every checksum right, files written."""
+    for cc in ("arm-linux-gnueabihf-gcc", "aarch64-linux-gnu-gcc", "gcc"):
+        if shutil.which(cc) is None:
+            pytest.skip(f"{cc} not installed (tests/install-deps.sh installs the cross compilers)")
+    pytest.importorskip("matplotlib", reason="matplotlib not installed (pip install matplotlib)")
+    out = tmp_path / "bench.json"
+    r = run_pytrans("bench", "--quick", "--reps", "1", "--workloads", "hello,crc32",
+                    "--arch", "thumb,aarch64", "--json", out, "--chart", tmp_path / "chart",
+                    "--build-dir", tmp_path / "build", timeout=600)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    data = json.loads(out.read_text())
+    runners = {(x["workload"], x["arch"], x["runner"]) for x in data["results"]}
+    for w in ("hello", "crc32"):
+        assert (w, "thumb", "pytrans-unicorn") in runners and (w, "aarch64", "pytrans-unicorn") in runners
+        if shutil.which("qemu-arm"):
+            assert (w, "thumb", "qemu-user") in runners
+    assert all(x["checksum_ok"] for x in data["results"]), data["results"]
+    assert all(x["peak_rss_kib"] > 0 for x in data["results"])
+    assert all(x["stats"]["syscalls"] > 0 for x in data["results"] if x["runner"].startswith("pytrans"))
+    assert data["summary"]["thumb/pytrans-unicorn"]["geomean_vs_native"] > 1
+    assert (tmp_path / "chart.png").exists() and (tmp_path / "chart.svg").exists()
+    text = r.stdout.decode()
+    assert "pytrans bench (quick, best of 1)" in text and "geomean thumb/pytrans-unicorn" in text
+    # and against itself as the baseline: nothing can be 10x slower
+    r2 = run_pytrans("bench", "--quick", "--reps", "1", "--workloads", "hello", "--arch", "thumb",
+                     "--baseline", out, "--threshold", "9", "--build-dir", tmp_path / "build")
+    assert r2.returncode == 0 and "no regressions beyond 900%" in r2.stdout.decode()
+
+
+def test_bench_bad_options():
+    r = run_pytrans("bench", "--arch", "mips")
+    assert r.returncode != 0 and r.stderr.decode().startswith("pytrans: unknown --arch")
+    r = run_pytrans("bench", "--workloads", "nope")
+    assert r.returncode != 0 and "unknown workload" in r.stderr.decode()

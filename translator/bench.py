@@ -24,8 +24,6 @@ from . import __version__
 
 ARCHES = ("arm", "thumb", "aarch64")
 QEMU = {"arm": "qemu-arm", "thumb": "qemu-arm", "aarch64": "qemu-aarch64"}
-SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "thumb": "/usr/arm-linux-gnueabihf",
-           "aarch64": "/usr/aarch64-linux-gnu"}
 BACKENDS = ("unicorn",)
 DEFAULT_THRESHOLD = 0.15
 
@@ -149,8 +147,7 @@ class Bench:
         return out
 
     def _args(self, name: str) -> list[str]:
-        scale = self.wl.scale(name, self.mode)
-        return [] if scale is None else [str(scale)]
+        return self.wl.WORKLOADS[name].args(self.mode)
 
     # ---- run --------------------------------------------------------------------------------
     def measure(self, name: str, arch: str, runner: str, cmd: list[str], binary: Path,
@@ -158,14 +155,18 @@ class Bench:
         res = Result(name, arch, runner)
         full = list(cmd)
         if dynamic and runner != "native":
-            full += ["-L", SYSROOT[arch]]
+            root = self.bbuild.sysroot(arch)
+            if root is None:
+                res.error = f"no sysroot for dynamic {arch} programs"
+                return res
+            full += ["-L", str(root)]
         stats_file = None
         if runner.startswith("pytrans-"):
             fd, stats_file = tempfile.mkstemp(prefix="pytrans-stats-", suffix=".json")
             os.close(fd)
             full += ["--stats-json", stats_file]
         full += [str(binary), *self._args(name)]
-        expected = self.wl.expected_checksum(name, self.mode)
+        expected = self.wl.WORKLOADS[name].checksum[self.mode]
         try:
             for _ in range(self.a.reps):
                 dt, status, out, err, rss = _run_once(full, self.env, self.a.timeout)
@@ -196,13 +197,17 @@ class Bench:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
         console = Console(stderr=True)
         outdir = Path(self.a.build_dir) if self.a.build_dir else None
-        missing = self.bbuild.missing_compilers()
+        missing = self.bbuild.missing_compilers([*self.arches, "native"])
         for target, hint in missing.items():
             self.notes.append(f"no compiler for {target}: {hint}")
         targets = [t for t in [*self.arches, "native"] if t not in missing]
         with console.status("building workloads..."):
-            binaries = self.bbuild.build_workloads(outdir, targets=targets) if outdir else \
-                self.bbuild.build_workloads(targets=targets)
+            try:
+                binaries = self.bbuild.build_workloads(outdir, targets=targets,
+                                                       workloads=self.names)
+            except self.bbuild.BuildError as e:
+                binaries = e.built
+                self.notes.append(str(e).splitlines()[0])
         for arch in self.arches:
             if not shutil.which(QEMU[arch]):
                 self.notes.append(f"{QEMU[arch]} not installed: no qemu-user column for {arch} "
@@ -210,7 +215,7 @@ class Bench:
         plan = []
         native_done = set()
         for name in self.names:
-            dynamic = self.wl.is_dynamic(name)
+            dynamic = self.wl.WORKLOADS[name].dynamic
             for arch in self.arches:
                 if (name, arch) not in binaries:
                     continue
@@ -278,8 +283,14 @@ class Bench:
     def report(self, console) -> int:
         from rich.console import Console
         from rich.table import Table
-        out = Console()
+        # Never squeeze the table into 80 columns when writing to a file or pipe.
+        out = Console(width=None if sys.stdout.isatty() else 220)
         runners = self.runner_names()
+        pyt_stats = [r.stats or {} for r in self.results if r.runner.startswith("pytrans")]
+        extra = [(key, label) for key, label in (("guest_instructions", "insn/s"),
+                                                 ("translate_seconds", "translate"),
+                                                 ("blocks_translated", "blocks"))
+                 if any(st.get(key) is not None for st in pyt_stats)]
         table = Table(title=f"pytrans bench ({self.mode}, best of {self.a.reps})")
         table.add_column("workload")
         table.add_column("arch")
@@ -290,10 +301,9 @@ class Bench:
             if rn != "qemu-user":
                 table.add_column(f"{rn} / qemu", justify="right")
             table.add_column(f"{rn} / native", justify="right")
-        table.add_column("peak MiB", justify="right")
-        table.add_column("insn/s", justify="right")
-        table.add_column("translate", justify="right")
-        table.add_column("blocks", justify="right")
+        table.add_column("pytrans peak MiB", justify="right")
+        for _, label in extra:
+            table.add_column(label, justify="right")
         bad = 0
         for name in self.names:
             for arch in self.arches:
@@ -315,13 +325,17 @@ class Bench:
                 pyt = next((rs[rn] for rn in runners if rn.startswith("pytrans") and rs[rn]), None)
                 row.append(f"{pyt.peak_rss_kib / 1024:.0f}" if pyt and pyt.peak_rss_kib else "-")
                 st = (pyt.stats or {}) if pyt else {}
-                insns = st.get("guest_instructions")
-                row.append(f"{insns / st['run_seconds'] / 1e6:.0f}M" if insns and st.get("run_seconds")
-                           else "n/a")
-                tr = st.get("translate_seconds")
-                row.append(f"{tr * 1e3:.1f} ms" if tr is not None else "n/a")
-                bl = st.get("blocks_translated")
-                row.append(str(bl) if bl is not None else "n/a")
+                for key, _ in extra:
+                    v = st.get(key)
+                    if v is None:
+                        row.append("n/a")
+                    elif key == "guest_instructions":
+                        secs = st.get("run_seconds") or 0
+                        row.append(f"{v / secs / 1e6:.0f}M" if secs else "n/a")
+                    elif key == "translate_seconds":
+                        row.append(f"{v * 1e3:.1f} ms")
+                    else:
+                        row.append(str(v))
                 table.add_row(*row)
         out.print(table)
         summ = self.summary()
@@ -413,7 +427,7 @@ def draw_chart(data: dict, path: str) -> list[Path]:
         ax.set_xticks([j + width * (len(runners) - 1) / 2 for j in range(len(workloads))])
         ax.set_xticklabels(workloads, rotation=30, ha="right")
         ax.axhline(1, color="grey", linewidth=0.8)
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     m = data.get("machine", {})
     fig.suptitle(f"pytrans bench ({data.get('mode')}) on {m.get('cpu', '?')}", fontsize="medium")
     fig.tight_layout()

@@ -1,0 +1,1 @@
+"""Benchmark workloads, their build (benchmarks.build) and data (benchmarks.workloads)."""
