@@ -30,6 +30,12 @@ class FakeCpu:
     def write_reg(self, name, value):
         self.regs[name] = value
 
+    def read_syscall(self):
+        return self.regs.get(self.nr_reg, 0), [self.regs.get(r, 0) for r in self.arg_regs]
+
+    def write_result(self, value):
+        self.regs[self.ret_reg] = value
+
     def set_tls(self, v):
         self.tls = v
 
@@ -47,6 +53,8 @@ def k(request):
     mem.map(SCRATCH, 0x10000, PROT_READ | PROT_WRITE)
     kern = Kernel(abi, mem, FdTable(), exe_path="/guest/prog", log=io.StringIO())
     kern.cpu = FakeCpu()
+    kern.cpu.nr_reg, kern.cpu.arg_regs = abi.SYSCALL_NR_REG, abi.SYSCALL_ARG_REGS
+    kern.cpu.ret_reg = abi.SYSCALL_RET_REG
     kern.brk_start = kern.brk_cur = 0x200000
     kern.mmap_top = abi.MMAP_TOP
     yield kern

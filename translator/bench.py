@@ -294,9 +294,9 @@ class Bench:
         table = Table(title=f"pytrans bench ({self.mode}, best of {self.a.reps})")
         table.add_column("workload")
         table.add_column("arch")
-        table.add_column("native s", justify="right")
+        table.add_column("native ms", justify="right")
         for rn in runners:
-            table.add_column(f"{rn} s", justify="right")
+            table.add_column(f"{rn} ms", justify="right")
         for rn in runners:
             if rn != "qemu-user":
                 table.add_column(f"{rn} / qemu", justify="right")
@@ -384,7 +384,7 @@ def _fmt_s(r: Result | None) -> str:
         return "error"
     if r.checksum_ok is False:
         return "BAD SUM"
-    return f"{r.seconds:.3f}" if r.seconds is not None else "-"
+    return f"{r.seconds * 1e3:.1f}" if r.seconds is not None else "-"
 
 
 def _ratio(a: Result | None, b: Result | None) -> str:

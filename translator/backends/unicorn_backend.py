@@ -6,6 +6,7 @@ accesses, neither of which is on a hot path.
 """
 from __future__ import annotations
 
+import ctypes
 from types import ModuleType
 
 from unicorn import (UC_ARCH_ARM, UC_ARCH_ARM64, UC_ERR_EXCEPTION, UC_ERR_FETCH_PROT,
@@ -73,6 +74,48 @@ class UnicornBackend:
         mem.listeners.append(self)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid)
+        self._init_syscall_fast_path()
+
+    def _init_syscall_fast_path(self) -> None:
+        """Syscall number + arguments in one uc_reg_read_batch call through a plain ctypes
+        function (the Python wrapper's per-register reg_read costs ~4 us each, most of a
+        syscall's round trip)."""
+        names = [self.abi.SYSCALL_NR_REG, *self.abi.SYSCALL_ARG_REGS]
+        n = len(names)
+        self._sys_n = n
+        # ARM32 registers are written as uint32 by Unicorn: one 4-byte slot each.
+        slot = ctypes.c_uint32 if self.arm32 else ctypes.c_uint64
+        self._sys_ids = (ctypes.c_int * n)(*(self.regs[x] for x in names))
+        self._sys_vals = (slot * n)()
+        base = ctypes.addressof(self._sys_vals)
+        self._sys_ptrs = (ctypes.c_void_p * n)(*(base + ctypes.sizeof(slot) * i for i in range(n)))
+        self._ret_id = self.regs[self.abi.SYSCALL_RET_REG]
+        self._ret_val = slot()
+        self._ret_ptr = ctypes.byref(self._ret_val)
+        try:
+            from unicorn.unicorn_py3.unicorn import uclib
+            raw = ctypes.CDLL(uclib._name)
+            self._read_batch, self._write = raw.uc_reg_read_batch, raw.uc_reg_write
+            self._uch = self.uc._uch
+            self._fast = True
+        except (ImportError, AttributeError, OSError):   # another binding layout
+            self._fast = False
+
+    def read_syscall(self) -> tuple[int, list[int]]:
+        """(number, argument registers) of the pending syscall."""
+        if not self._fast:
+            return (self.read_reg(self.abi.SYSCALL_NR_REG),
+                    [self.read_reg(r) for r in self.abi.SYSCALL_ARG_REGS])
+        self._read_batch(self._uch, self._sys_ids, self._sys_ptrs, self._sys_n)
+        vals = self._sys_vals[:]
+        return vals[0], vals[1:]
+
+    def write_result(self, value: int) -> None:
+        if not self._fast:
+            self.write_reg(self.abi.SYSCALL_RET_REG, value)
+            return
+        self._ret_val.value = value
+        self._write(self._uch, self._ret_id, self._ret_ptr)
 
     # ---- memory listener ---------------------------------------------------------------
     def on_map(self, start: int, length: int, prot: int) -> None:

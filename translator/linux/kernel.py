@@ -25,6 +25,8 @@ class Cpu(Protocol):
 
     def read_reg(self, name: str) -> int: ...
     def write_reg(self, name: str, value: int) -> None: ...
+    def read_syscall(self) -> tuple[int, list[int]]: ...
+    def write_result(self, value: int) -> None: ...
     def set_tls(self, value: int) -> None: ...
     def invalidate(self, start: int, length: int) -> None: ...
 
@@ -55,6 +57,7 @@ class SyscallEntry:
     handler: Handler | None
     args: tuple           # register indices, (lo, hi) pairs for 64-bit values
     nargs: int
+    pairs: bool = False   # any 64-bit register-pair argument (else args are raw[:nargs])
 
 
 @dataclass
@@ -125,10 +128,9 @@ class Kernel:
     def syscall(self) -> None:
         """Handle one ``svc``: read number and arguments from the CPU, write the result."""
         cpu = self.cpu
-        nr = cpu.read_reg(self.abi.SYSCALL_NR_REG)
+        nr, raw = cpu.read_syscall()
         entry = self.table.get(nr)
         self.syscall_count += 1
-        regs = self.abi.SYSCALL_ARG_REGS
         if entry is None:
             bad = self.abi.SYSCALL_SIGILL_FROM
             if bad is not None and nr >= bad:
@@ -137,17 +139,14 @@ class Kernel:
                 self.raise_signal(4, pc=cpu.read_reg("pc"), reason=f"bad syscall {nr:#x}")
             self.warn_once(f"nr{nr}", f"unknown syscall {nr} returns -ENOSYS")
             if self.strace:
-                raw = [cpu.read_reg(r) for r in regs[:6]]
-                self._trace(f"syscall_{nr}", raw, None, -errno.ENOSYS)
-            cpu.write_reg(self.abi.SYSCALL_RET_REG, -errno.ENOSYS & self.word_mask)
+                self._trace(f"syscall_{nr}", raw[:6], None, -errno.ENOSYS)
+            cpu.write_result(-errno.ENOSYS & self.word_mask)
             return
-        raw = [cpu.read_reg(r) for r in regs[:max(entry.nargs, 1)]] if entry.nargs else []
-        args = []
-        for a in entry.args:
-            if isinstance(a, tuple):
-                args.append(raw[a[0]] | raw[a[1]] << 32)
-            else:
-                args.append(raw[a])
+        if entry.pairs:
+            args = [raw[a[0]] | raw[a[1]] << 32 if isinstance(a, tuple) else raw[a]
+                    for a in entry.args]
+        else:
+            args = raw[:entry.nargs]
         if entry.handler is None:
             self.warn_once(entry.name, f"unsupported syscall {entry.name} returns -ENOSYS")
             result = -errno.ENOSYS
@@ -164,7 +163,7 @@ class Kernel:
                 raise
         if self.strace:
             self._trace(entry.name, args, entry, result)
-        cpu.write_reg(self.abi.SYSCALL_RET_REG, result & self.word_mask)
+        cpu.write_result(result & self.word_mask)
         if result == -errno.EPIPE and entry.name in _SIGPIPE_CALLS:
             # pytrans (Python) ignores SIGPIPE itself; the guest must still get it.
             self.raise_signal(sigs.SIGPIPE)
@@ -226,5 +225,6 @@ def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:
         if spec is None:
             spec = tuple(range(nparams))
         regs = [r for a in spec for r in (a if isinstance(a, tuple) else (a,))]
-        table[nr] = SyscallEntry(nr, name, handler, spec, (max(regs) + 1) if regs else 0)
+        pairs = any(isinstance(a, tuple) for a in spec) or list(spec) != list(range(len(spec)))
+        table[nr] = SyscallEntry(nr, name, handler, spec, (max(regs) + 1) if regs else 0, pairs)
     return table
