@@ -364,6 +364,7 @@ class Bench:
             if not flagged:
                 out.print(f"no regressions beyond {self.a.threshold:.0%} against {self.a.baseline}")
         if self.a.json:
+            Path(self.a.json).parent.mkdir(parents=True, exist_ok=True)
             Path(self.a.json).write_text(json.dumps(data, indent=1))
             out.print(f"wrote {self.a.json}")
         if self.a.chart:
@@ -432,6 +433,7 @@ def draw_chart(data: dict, path: str) -> list[Path]:
     fig.suptitle(f"pytrans bench ({data.get('mode')}) on {m.get('cpu', '?')}", fontsize="medium")
     fig.tight_layout()
     base = Path(path)
+    base.parent.mkdir(parents=True, exist_ok=True)
     stem = base.with_suffix("") if base.suffix.lower() in (".png", ".svg") else base
     written = []
     for ext in (".png", ".svg"):
