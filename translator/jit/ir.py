@@ -1,0 +1,179 @@
+"""The JIT's intermediate representation: one guest block as a list of typed operations.
+
+Values are SSA: each operation that produces a 32-bit value is referred to by its index in
+the block (a :class:`Ref`); constants are :class:`Const`. Guest state (registers, flags) is
+read and written only through ``GetReg``/``SetReg``/``GetFlag``/``SetFlag``, so passes can
+reason about it. Conditionally executed guest instructions become a ``SkipUnless`` (jump to a
+``Label`` unless an ARM condition holds) around their operations, as in QEMU's TCG.
+
+A block ends in exactly one terminal, naming how control leaves it (the explicit block-ending
+kinds of the design): ``Link`` (a direct branch, chained natively once the target exists),
+``LinkCond`` (both arms of a conditional branch), ``Indirect`` (target in a value: looked up
+in the native table), ``Syscall``, ``Fallback`` (one instruction interpreted elsewhere) and
+``Halt`` (a guest exception).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Const:
+    value: int
+
+    def __repr__(self) -> str:
+        return f"#{self.value:#x}"
+
+
+@dataclass(frozen=True)
+class Ref:
+    index: int
+
+    def __repr__(self) -> str:
+        return f"%{self.index}"
+
+
+Operand = Union[Const, Ref, int, str, None]
+
+# opcode -> (number of value operands, produces a value?, has side effects?)
+OPCODES: dict[str, tuple[int, bool, bool]] = {
+    # guest state
+    "GetReg": (0, True, False),        # attr: reg number
+    "SetReg": (1, False, True),        # attr: reg number
+    "GetFlag": (0, True, False),       # attr: "N" "Z" "C" "V" "Q"
+    "SetFlag": (1, False, True),       # attr: flag; operand is 0/1
+    # arithmetic, 32-bit, wrapping
+    "Add": (2, True, False), "Sub": (2, True, False),
+    "AddC": (3, True, False),          # a + b + carry_in
+    "And": (2, True, False), "Or": (2, True, False), "Xor": (2, True, False),
+    "AndNot": (2, True, False), "Not": (1, True, False), "Neg": (1, True, False),
+    "Mul": (2, True, False), "MulHiU": (2, True, False), "MulHiS": (2, True, False),
+    "UDiv": (2, True, False), "SDiv": (2, True, False),
+    "Lsl": (2, True, False), "Lsr": (2, True, False), "Asr": (2, True, False),
+    "Ror": (2, True, False),           # shift amounts: full ARM semantics (>=32 handled)
+    "Clz": (1, True, False), "Rev": (1, True, False), "Rev16": (1, True, False),
+    "ZeroExt8": (1, True, False), "ZeroExt16": (1, True, False),
+    "SignExt8": (1, True, False), "SignExt16": (1, True, False),
+    # flag helpers: results are 0/1
+    "CarryAdd": (3, True, False),      # carry out of a + b + cin
+    "OverflowAdd": (3, True, False),   # signed overflow of a + b + cin
+    "IsZero": (1, True, False), "Msb": (1, True, False),
+    "Bit": (1, True, False),           # attr: bit number
+    "CondHolds": (0, True, False),     # attr: ARM condition 0-14 on current flags
+    "Select": (3, True, False),        # c ? a : b
+    # memory (guest addresses; faults become guest signals)
+    "Load8": (1, True, True), "Load16": (1, True, True), "Load32": (1, True, True),
+    "Load8S": (1, True, True), "Load16S": (1, True, True),
+    "Store8": (2, False, True), "Store16": (2, False, True), "Store32": (2, False, True),
+    # control inside a block
+    "SkipUnless": (0, False, True),    # attr: (cond, label) — jump to label unless cond
+    "Label": (0, False, True),         # attr: label id
+}
+
+
+@dataclass
+class Op:
+    opcode: str
+    args: tuple = ()
+    attr: object = None
+
+    def __repr__(self) -> str:
+        a = ", ".join(repr(x) for x in self.args)
+        extra = f" [{self.attr}]" if self.attr is not None else ""
+        return f"{self.opcode}({a}){extra}"
+
+
+# ---- terminals ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    pc: int
+    thumb: bool
+
+
+@dataclass(frozen=True)
+class LinkCond:
+    cond: int
+    taken: Link
+    not_taken: Link
+
+
+@dataclass(frozen=True)
+class Indirect:
+    target: Operand            # value holding the new PC; bit 0 selects Thumb when interworking
+    interwork: bool
+
+
+@dataclass(frozen=True)
+class Syscall:
+    next_pc: int
+    thumb: bool
+
+
+@dataclass(frozen=True)
+class Fallback:
+    pc: int                    # this one instruction is run by the interpreter backend
+    thumb: bool
+
+
+@dataclass(frozen=True)
+class Halt:
+    pc: int
+    reason: str                # "undefined", "bkpt", ...
+
+
+Terminal = Union[Link, LinkCond, Indirect, Syscall, Fallback, Halt]
+
+
+@dataclass
+class Block:
+    """One translated guest block."""
+
+    pc: int
+    thumb: bool
+    ops: list[Op] = field(default_factory=list)
+    terminal: Terminal | None = None
+    guest_insns: int = 0
+    guest_size: int = 0
+    next_label: int = 0
+
+    # ---- building -------------------------------------------------------------------------
+    def emit(self, opcode: str, *args: Operand, attr: object = None) -> Ref:
+        nargs, _, _ = OPCODES[opcode]
+        if len(args) != nargs:
+            raise ValueError(f"{opcode} takes {nargs} operands, got {len(args)}")
+        self.ops.append(Op(opcode, tuple(args), attr))
+        return Ref(len(self.ops) - 1)
+
+    def new_label(self) -> int:
+        self.next_label += 1
+        return self.next_label
+
+    def __repr__(self) -> str:
+        lines = [f"block {self.pc:#x}{' T' if self.thumb else ''} ({self.guest_insns} insns)"]
+        lines += [f"  %{i} = {op!r}" for i, op in enumerate(self.ops)]
+        lines.append(f"  -> {self.terminal}")
+        return "\n".join(lines)
+
+    # ---- checks -----------------------------------------------------------------------------
+    def validate(self) -> None:
+        """Every operand refers to an earlier value-producing op; labels are defined once."""
+        labels: set[int] = set()
+        for i, op in enumerate(self.ops):
+            if op.opcode not in OPCODES:
+                raise ValueError(f"%{i}: unknown opcode {op.opcode}")
+            for a in op.args:
+                if isinstance(a, Ref):
+                    if not 0 <= a.index < i:
+                        raise ValueError(f"%{i}: operand {a} is not defined before use")
+                    if not OPCODES[self.ops[a.index].opcode][1]:
+                        raise ValueError(f"%{i}: operand {a} produces no value")
+            if op.opcode == "Label":
+                if op.attr in labels:
+                    raise ValueError(f"label {op.attr} defined twice")
+                labels.add(op.attr)
+        for op in self.ops:
+            if op.opcode == "SkipUnless" and op.attr[1] not in labels:
+                raise ValueError(f"SkipUnless to undefined label {op.attr[1]}")
+        if self.terminal is None:
+            raise ValueError("block has no terminal")

@@ -1,0 +1,178 @@
+"""IR passes: state forwarding, constant folding, dead-flag and dead-code elimination.
+
+Each pass takes a :class:`Block` and rewrites its ops in place. Guest state must stay exact
+wherever the guest can observe it: at the end of the block, at a conditional region's edges
+(``SkipUnless``/``Label``) and at memory accesses (which may fault and deliver a signal), so
+those are barriers for the state passes.
+"""
+from __future__ import annotations
+
+from .ir import OPCODES, Block, Const, Op, Ref
+
+MASK = 0xFFFFFFFF
+_BARRIERS = {"SkipUnless", "Label", "Load8", "Load16", "Load32", "Load8S", "Load16S",
+             "Store8", "Store16", "Store32"}
+
+
+def _s32(x: int) -> int:
+    x &= MASK
+    return x - (1 << 32) if x & 0x80000000 else x
+
+
+def _shift(op: str, a: int, n: int) -> int:
+    n &= 0xFF
+    if op == "Lsl":
+        return (a << n) & MASK if n < 32 else 0
+    if op == "Lsr":
+        return a >> n if n < 32 else 0
+    if op == "Asr":
+        return (_s32(a) >> min(n, 31)) & MASK
+    n &= 31
+    return ((a >> n) | (a << (32 - n))) & MASK if n else a
+
+
+def _clz(a: int) -> int:
+    return 32 - a.bit_length()
+
+
+FOLD = {
+    "Add": lambda a, b: (a + b) & MASK,
+    "Sub": lambda a, b: (a - b) & MASK,
+    "AddC": lambda a, b, c: (a + b + c) & MASK,
+    "And": lambda a, b: a & b, "Or": lambda a, b: a | b, "Xor": lambda a, b: a ^ b,
+    "AndNot": lambda a, b: a & ~b & MASK, "Not": lambda a: ~a & MASK,
+    "Neg": lambda a: -a & MASK,
+    "Mul": lambda a, b: (a * b) & MASK,
+    "MulHiU": lambda a, b: (a * b) >> 32,
+    "MulHiS": lambda a, b: ((_s32(a) * _s32(b)) >> 32) & MASK,
+    "Lsl": lambda a, n: _shift("Lsl", a, n), "Lsr": lambda a, n: _shift("Lsr", a, n),
+    "Asr": lambda a, n: _shift("Asr", a, n), "Ror": lambda a, n: _shift("Ror", a, n),
+    "Clz": _clz,
+    "Rev": lambda a: int.from_bytes(a.to_bytes(4, "little"), "big"),
+    "Rev16": lambda a: ((a & 0x00FF00FF) << 8 | (a >> 8) & 0x00FF00FF) & MASK,
+    "ZeroExt8": lambda a: a & 0xFF, "ZeroExt16": lambda a: a & 0xFFFF,
+    "SignExt8": lambda a: (a & 0xFF) - ((a & 0x80) << 1) & MASK,
+    "SignExt16": lambda a: (a & 0xFFFF) - ((a & 0x8000) << 1) & MASK,
+    "CarryAdd": lambda a, b, c: int(a + b + c > MASK),
+    "OverflowAdd": lambda a, b, c: int(_s32(a) + _s32(b) + c != _s32(a + b + c)),
+    "IsZero": lambda a: int(a == 0), "Msb": lambda a: a >> 31,
+    "Select": lambda c, a, b: a if c else b,
+}
+
+
+def _rewrite(block: Block, keep: list[bool], subst: dict[int, Const | Ref]) -> None:
+    """Drop ops not kept, replace operands per ``subst`` and renumber references."""
+    new_index: dict[int, int] = {}
+    out: list[Op] = []
+
+    def fix(a):
+        while isinstance(a, Ref) and a.index in subst:
+            a = subst[a.index]
+        if isinstance(a, Ref):
+            return Ref(new_index[a.index])
+        return a
+
+    for i, op in enumerate(block.ops):
+        if not keep[i]:
+            continue
+        new_index[i] = len(out)
+        out.append(Op(op.opcode, tuple(fix(a) for a in op.args), op.attr))
+    term = block.terminal
+    if term is not None and hasattr(term, "target") and isinstance(term.target, Ref):
+        from dataclasses import replace
+        block.terminal = replace(term, target=fix(term.target))
+    block.ops = out
+
+
+def forward_state(block: Block) -> None:
+    """A GetReg/GetFlag after a SetReg/SetFlag of the same thing (no barrier between) is the
+    value that was set."""
+    known: dict[tuple[str, object], object] = {}
+    subst: dict[int, Const | Ref] = {}
+    for i, op in enumerate(block.ops):
+        if op.opcode in _BARRIERS and op.opcode.startswith(("Skip", "Label")):
+            known.clear()
+        if op.opcode in ("SetReg", "SetFlag"):
+            key = ("r" if op.opcode == "SetReg" else "f", op.attr)
+            val = op.args[0]
+            while isinstance(val, Ref) and val.index in subst:
+                val = subst[val.index]
+            known[key] = val
+        elif op.opcode in ("GetReg", "GetFlag"):
+            key = ("r" if op.opcode == "GetReg" else "f", op.attr)
+            if key in known:
+                subst[i] = known[key]
+            else:
+                known[key] = Ref(i)
+    _rewrite(block, [True] * len(block.ops), subst)
+
+
+def fold_constants(block: Block) -> None:
+    """Evaluate pure operations whose operands are all constants."""
+    subst: dict[int, Const | Ref] = {}
+    for i, op in enumerate(block.ops):
+        fn = FOLD.get(op.opcode)
+        if fn is None:
+            continue
+        vals = []
+        for a in op.args:
+            while isinstance(a, Ref) and a.index in subst:
+                a = subst[a.index]
+            if not isinstance(a, Const):
+                break
+            vals.append(a.value)
+        else:
+            subst[i] = Const(fn(*vals) & MASK)
+    if subst:
+        _rewrite(block, [True] * len(block.ops), subst)
+
+
+def eliminate_dead_state(block: Block) -> None:
+    """Drop a SetFlag/SetReg overwritten later in the same straight-line stretch before anyone
+    could read it (dead-flag elimination: a flag-setting instruction whose flags nobody reads
+    computes none once dead_code removes the now-unused flag computations)."""
+    keep = [True] * len(block.ops)
+    pending: dict[tuple[str, object], int] = {}
+    for i, op in enumerate(block.ops):
+        if op.opcode in _BARRIERS:
+            pending.clear()
+        elif op.opcode in ("SetReg", "SetFlag"):
+            key = ("r" if op.opcode == "SetReg" else "f", op.attr)
+            if key in pending:
+                keep[pending[key]] = False
+            pending[key] = i
+        elif op.opcode in ("GetReg", "GetFlag"):
+            pending.pop(("r" if op.opcode == "GetReg" else "f", op.attr), None)
+        elif op.opcode == "CondHolds":
+            for f in "NZCV":
+                pending.pop(("f", f), None)
+    _rewrite(block, keep, {})
+
+
+def eliminate_dead_code(block: Block) -> None:
+    """Remove value-producing operations without side effects whose value is never used."""
+    used = [False] * len(block.ops)
+    term = block.terminal
+    if term is not None and isinstance(getattr(term, "target", None), Ref):
+        used[term.target.index] = True
+    keep = [True] * len(block.ops)
+    for i in range(len(block.ops) - 1, -1, -1):
+        op = block.ops[i]
+        _, produces, effects = OPCODES[op.opcode]
+        if produces and not effects and not used[i]:
+            keep[i] = False
+            continue
+        for a in op.args:
+            if isinstance(a, Ref):
+                used[a.index] = True
+    _rewrite(block, keep, {})
+
+
+def optimize(block: Block) -> Block:
+    """The standard pipeline."""
+    forward_state(block)
+    fold_constants(block)
+    eliminate_dead_code(block)      # forwarded GetRegs no longer read the state
+    eliminate_dead_state(block)
+    eliminate_dead_code(block)      # flag computations of dead SetFlags
+    return block
