@@ -1,0 +1,80 @@
+"""The guest CPU state the JIT's native code works on, and its hand-over to/from Unicorn.
+
+Native code keeps a pointer to one :class:`ArmState` in a pinned host register and reads and
+writes guest registers and flags at fixed offsets. Flags are kept unpacked (one byte each:
+cheap to set from x86 ``setcc`` and to test), and packed into a CPSR only when another
+component (Unicorn as the fallback interpreter and test oracle, signal frames) needs one.
+"""
+from __future__ import annotations
+
+import ctypes
+
+from unicorn import arm_const as a32
+
+CPSR_USER = 0x10
+
+
+class ArmState(ctypes.Structure):
+    """ARM32 user-mode state. Field offsets are part of the native-code ABI (see OFFSETS)."""
+
+    _fields_ = [
+        ("r", ctypes.c_uint32 * 16),        # r15 is the PC of the current block on exit
+        ("n", ctypes.c_uint8), ("z", ctypes.c_uint8), ("c", ctypes.c_uint8),
+        ("v", ctypes.c_uint8),
+        ("q", ctypes.c_uint8), ("thumb", ctypes.c_uint8), ("itstate", ctypes.c_uint8),
+        ("pending", ctypes.c_uint8),        # a host signal waits: leave at the next link
+        ("ge", ctypes.c_uint32),            # GE[3:0]
+        ("fpscr", ctypes.c_uint32),
+        ("tpidruro", ctypes.c_uint32),
+        ("exit_reason", ctypes.c_uint32),
+        ("exit_info", ctypes.c_uint32),     # e.g. the faulting guest address
+        ("exit_pc", ctypes.c_uint32),
+        ("_pad", ctypes.c_uint32),
+        ("guest_base", ctypes.c_uint64),
+        ("d", ctypes.c_uint64 * 32),        # VFP/NEON D registers (S regs alias them)
+        ("insns", ctypes.c_uint64),         # guest instructions run natively (if counted)
+    ]
+
+
+OFFSETS = {name: getattr(ArmState, name).offset for name, _ in ArmState._fields_}
+
+# Unicorn register ids for the hand-over.
+_UC_R = [getattr(a32, f"UC_ARM_REG_R{i}") for i in range(13)] + [
+    a32.UC_ARM_REG_SP, a32.UC_ARM_REG_LR, a32.UC_ARM_REG_PC]
+_UC_D = [getattr(a32, f"UC_ARM_REG_D{i}") for i in range(32)]
+
+
+def pack_cpsr(s: ArmState) -> int:
+    it = s.itstate
+    return (s.n << 31 | s.z << 30 | s.c << 29 | s.v << 28 | s.q << 27 | (it & 3) << 25
+            | (s.ge & 0xF) << 16 | (it >> 2) << 10 | s.thumb << 5 | CPSR_USER)
+
+
+def unpack_cpsr(s: ArmState, cpsr: int) -> None:
+    s.n, s.z, s.c, s.v, s.q = (cpsr >> 31) & 1, (cpsr >> 30) & 1, (cpsr >> 29) & 1, \
+        (cpsr >> 28) & 1, (cpsr >> 27) & 1
+    s.ge = (cpsr >> 16) & 0xF
+    s.itstate = ((cpsr >> 25) & 3) | ((cpsr >> 10) & 0x3F) << 2
+    s.thumb = (cpsr >> 5) & 1
+
+
+def to_unicorn(s: ArmState, uc) -> None:
+    """Load Unicorn's CPU with this state (registers, flags, IT state, VFP, TLS)."""
+    uc.reg_write(a32.UC_ARM_REG_CPSR, pack_cpsr(s))
+    for i, rid in enumerate(_UC_R):
+        uc.reg_write(rid, s.r[i] & ~1 if i == 15 and s.thumb else s.r[i])
+    for i, rid in enumerate(_UC_D):
+        uc.reg_write(rid, s.d[i])
+    uc.reg_write(a32.UC_ARM_REG_FPSCR, s.fpscr)
+    uc.reg_write(a32.UC_ARM_REG_C13_C0_3, s.tpidruro)
+
+
+def from_unicorn(s: ArmState, uc) -> None:
+    """Take the state back from Unicorn."""
+    for i, rid in enumerate(_UC_R):
+        s.r[i] = uc.reg_read(rid)
+    unpack_cpsr(s, uc.reg_read(a32.UC_ARM_REG_CPSR))
+    for i, rid in enumerate(_UC_D):
+        s.d[i] = uc.reg_read(rid)
+    s.fpscr = uc.reg_read(a32.UC_ARM_REG_FPSCR)
+    s.tpidruro = uc.reg_read(a32.UC_ARM_REG_C13_C0_3)
