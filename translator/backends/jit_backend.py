@@ -1,0 +1,259 @@
+"""Our own ARM32 JIT backend: guest blocks translated to x86-64 and chained natively.
+
+Python is entered only on the exits listed in ``x86emit`` (syscall, untranslated target,
+indirect-branch lookup miss, an instruction the JIT leaves to the interpreter, a guest fault,
+a pending host signal). Instructions the lifter does not handle run on Unicorn, over the very
+same guest memory, with the CPU state handed over and back.
+"""
+from __future__ import annotations
+
+import ctypes
+import time
+from types import ModuleType
+from typing import Callable
+
+from ..jit import ir
+from ..jit.codecache import CodeCache, CodeCacheFull
+from ..jit.passes import optimize
+from ..jit.state import ArmState, from_unicorn, to_unicorn
+from ..jit.x86emit import (EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_INDIRECT,
+                           EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, LOOKUP_BITS, PERM_R,
+                           PERM_W, Emitter, TooManyValues)
+from ..backends.x86.asm import patch_rel32
+from ..linux import signals as sigs
+from ..linux.kernel import GuestExit, Kernel
+from ..memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory
+from .unicorn_backend import UnicornBackend
+
+Translator = Callable[[GuestMemory, int, bool], ir.Block]
+_REG_NAMES = {**{f"r{i}": i for i in range(16)}, "sp": 13, "lr": 14, "pc": 15}
+
+
+class JitBackend:
+    """ARM32 guests on native x86-64 code."""
+
+    name = "jit"
+
+    def __init__(self, abi: ModuleType, mem: GuestMemory, translator: Translator | None = None):
+        if abi.BITS != 32:
+            raise ValueError("the JIT backend translates 32-bit ARM guests only")
+        self.abi = abi
+        self.mem = mem
+        self.state = ArmState()
+        self.state.guest_base = mem.base
+        self.perms = (ctypes.c_uint8 * (mem.size // PAGE_SIZE))()
+        self.lookup = (ctypes.c_uint64 * (2 << LOOKUP_BITS))()
+        ctypes.memset(self.lookup, 0xFF, ctypes.sizeof(self.lookup))   # no key matches
+        self.cache = CodeCache()
+        self.blocks: dict[tuple[int, bool], tuple[int, ir.Block]] = {}
+        self.sites: list[tuple[int, tuple[int, bool]]] = []   # site id -> (field addr, target)
+        self.waiting: dict[tuple[int, bool], list[int]] = {}  # target -> site ids to patch
+        self.by_page: dict[int, set[tuple[int, bool]]] = {}   # guest page -> blocks on it
+        self.translator = translator or _default_translator
+        self.counters = {"blocks_translated": 0, "translate_seconds": 0.0, "exits": 0,
+                         "fallback_insns": 0, "chain_patches": 0, "lookup_misses": 0}
+        self.kernel: Kernel | None = None
+        # The interpreter for what the JIT leaves alone, over the same memory.
+        self.interp = UnicornBackend(abi, mem)
+        for v in mem.regions():
+            self._set_perms(v.start, v.end - v.start, v.prot)
+        mem.listeners.append(self)
+
+    # ---- memory events ------------------------------------------------------------------
+    def _set_perms(self, start: int, length: int, prot: int) -> None:
+        p = (PERM_R if prot & PROT_READ else 0) | (PERM_W if prot & PROT_WRITE else 0)
+        first = start // PAGE_SIZE
+        ctypes.memset(ctypes.addressof(self.perms) + first, p, length // PAGE_SIZE)
+
+    def on_map(self, start: int, length: int, prot: int) -> None:
+        self._set_perms(start, length, prot)
+        self.invalidate(start, length)
+
+    def on_unmap(self, start: int, length: int) -> None:
+        self._set_perms(start, length, 0)
+        self.invalidate(start, length)
+
+    def on_protect(self, start: int, length: int, prot: int) -> None:
+        self._set_perms(start, length, prot)
+        if not prot & PROT_EXEC:
+            self.invalidate(start, length)
+
+    def invalidate(self, start: int, length: int) -> None:
+        """Forget blocks over [start, start+length): SMC via cacheflush, mmap, mprotect."""
+        self.interp.invalidate(start, length)
+        doomed = set()
+        for page in range(start // PAGE_SIZE, (start + length + PAGE_SIZE - 1) // PAGE_SIZE):
+            doomed |= self.by_page.pop(page, set())
+        if doomed:
+            # Chained jumps into these blocks are everywhere: simplest correct answer is to
+            # drop the whole cache (rare: only on code modification or unmapping).
+            self.flush()
+
+    def flush(self) -> None:
+        self.cache.flush()
+        self.blocks.clear()
+        self.sites.clear()
+        self.waiting.clear()
+        self.by_page.clear()
+        ctypes.memset(self.lookup, 0xFF, ctypes.sizeof(self.lookup))
+
+    # ---- CPU access for the Linux layer ----------------------------------------------------
+    def read_reg(self, name: str) -> int:
+        if name == "cpsr":
+            from ..jit.state import pack_cpsr
+            return pack_cpsr(self.state)
+        return self.state.r[_REG_NAMES[name]]
+
+    def write_reg(self, name: str, value: int) -> None:
+        self.state.r[_REG_NAMES[name]] = value & 0xFFFFFFFF
+
+    def read_syscall(self) -> tuple[int, list[int]]:
+        r = self.state.r
+        return r[7], [r[0], r[1], r[2], r[3], r[4], r[5], r[6]]
+
+    def write_result(self, value: int) -> None:
+        self.state.r[0] = value & 0xFFFFFFFF
+
+    def set_tls(self, value: int) -> None:
+        self.state.tpidruro = value & 0xFFFFFFFF
+
+    def get_tls(self) -> int:
+        return self.state.tpidruro
+
+    def pc(self) -> int:
+        return self.state.r[15] | self.state.thumb
+
+    def stats(self) -> dict:
+        c = self.counters
+        native = self.state.insns
+        return {"guest_instructions": native + c["fallback_insns"],
+                "native_instructions": native, "fallback_instructions": c["fallback_insns"],
+                "translate_seconds": c["translate_seconds"],
+                "blocks_translated": c["blocks_translated"], "exits_to_python": c["exits"],
+                "chain_patches": c["chain_patches"], "lookup_misses": c["lookup_misses"],
+                "translate_us_per_insn": (c["translate_seconds"] * 1e6 / c["guest_insns_translated"]
+                                          if c.get("guest_insns_translated") else None)}
+
+    # ---- translation ----------------------------------------------------------------------
+    def _new_site(self, key: tuple[int, bool]) -> int:
+        self.sites.append((0, key))
+        return len(self.sites) - 1
+
+    def translate(self, pc: int, thumb: bool) -> int:
+        """Host address of the block at (pc, thumb), translating it if needed."""
+        key = (pc, thumb)
+        hit = self.blocks.get(key)
+        if hit is not None:
+            return hit[0]
+        t0 = time.perf_counter()
+        block = self.translator(self.mem, pc, thumb)
+        optimize(block)
+        first_site = len(self.sites)
+        try:
+            emitted = Emitter(self.cache.epilogue, self._new_site).emit(block)
+            code = emitted.asm.link(self.cache.next_address())
+            addr = self.cache.install(code)
+        except CodeCacheFull:
+            self.flush()
+            return self.translate(pc, thumb)
+        except TooManyValues:
+            del self.sites[first_site:]
+            raise
+        for field_off, site, target in emitted.sites:
+            self.sites[site] = (addr + field_off, target)
+            if target in self.blocks:
+                self._patch(site, self.blocks[target][0])
+            else:
+                self.waiting.setdefault(target, []).append(site)
+        self.blocks[key] = (addr, block)
+        end = pc + max(block.guest_size, 1)
+        for page in range(pc // PAGE_SIZE, (end - 1) // PAGE_SIZE + 1):
+            self.by_page.setdefault(page, set()).add(key)
+        for site in self.waiting.pop(key, []):
+            self._patch(site, addr)
+        k = pc | int(thumb)
+        slot = (k >> 1) & ((1 << LOOKUP_BITS) - 1)
+        self.lookup[2 * slot] = k
+        self.lookup[2 * slot + 1] = addr
+        c = self.counters
+        c["blocks_translated"] += 1
+        c["guest_insns_translated"] = c.get("guest_insns_translated", 0) + block.guest_insns
+        c["translate_seconds"] += time.perf_counter() - t0
+        return addr
+
+    def _patch(self, site: int, target_addr: int) -> None:
+        field_addr, _ = self.sites[site]
+        patch_rel32(field_addr, target_addr)
+        self.counters["chain_patches"] += 1
+
+    # ---- running ----------------------------------------------------------------------------
+    def start(self, entry: int, sp: int, regs: dict[str, int] | None = None) -> None:
+        s = self.state
+        s.r[13] = sp
+        for name, value in (regs or {}).items():
+            self.write_reg(name, value)
+        s.thumb = entry & 1
+        s.r[15] = entry & ~1
+        s.fpscr = 0
+
+    def run(self, kernel: Kernel) -> GuestExit:
+        self.kernel = kernel
+        kernel.cpu = self
+        self.interp.kernel = kernel
+        s = self.state
+        enter = self.cache.enter
+        perms, lookup = ctypes.addressof(self.perms), ctypes.addressof(self.lookup)
+        state_addr = ctypes.addressof(s)
+        c = self.counters
+        while True:
+            try:
+                code = self.translate(s.r[15], bool(s.thumb))
+                reason = enter(state_addr, code, self.mem.base, perms, lookup)
+                c["exits"] += 1
+                if reason == EXIT_SYSCALL:
+                    kernel.syscall()
+                elif reason == EXIT_LINK_MISS:
+                    _, target = self.sites[s.exit_info]
+                    self.translate(*target)          # patches the site on installation
+                elif reason == EXIT_INDIRECT:
+                    c["lookup_misses"] += 1
+                elif reason == EXIT_FALLBACK:
+                    self._interpret_one()
+                elif reason == EXIT_FAULT:
+                    kernel.raise_signal(sigs.SIGSEGV, pc=s.exit_pc, addr=s.exit_info,
+                                        reason="invalid access")
+                    return GuestExit(signal=sigs.SIGSEGV, pc=s.exit_pc, addr=s.exit_info)
+                elif reason == EXIT_HALT:
+                    sig = sigs.SIGTRAP if s.exit_info == 2 else sigs.SIGILL
+                    kernel.raise_signal(sig, pc=s.r[15], reason="undefined instruction")
+                    return GuestExit(signal=sig, pc=s.r[15])
+                elif reason == EXIT_PENDING:
+                    s.pending = 0
+                else:
+                    raise RuntimeError(f"JIT: unknown exit reason {reason}")
+            except GuestExit as e:
+                return e
+
+    def _interpret_one(self) -> None:
+        """Run the instruction at the PC on Unicorn and take the state back."""
+        s, uc = self.state, self.interp.uc
+        to_unicorn(s, uc)
+        self.interp._exit = None
+        pc = s.r[15] | s.thumb
+        try:
+            uc.emu_start(pc, (1 << 32) - 4, count=1)
+        except Exception as e:   # noqa: BLE001 - a guest fault in the interpreted insn
+            from unicorn import UcError
+            if isinstance(e, UcError):
+                end = self.interp._fault(e.errno)
+                raise end from None
+            raise
+        if self.interp._exit is not None:
+            raise self.interp._exit
+        from_unicorn(s, uc)
+        self.counters["fallback_insns"] += 1
+
+
+def _default_translator(mem: GuestMemory, pc: int, thumb: bool) -> ir.Block:
+    from frontends.arm.lift import lift_block
+    return lift_block(mem, pc, thumb)

@@ -1,0 +1,91 @@
+"""Executable memory for translated code, and the native entry/exit trampolines.
+
+One RWX region holds every translated block, so any block can reach any other (and the
+shared epilogue) with a rel32 jump. Native code runs with:
+
+    rbp = &ArmState     r15 = guest_base     r14 = page-permission table
+    r13 = indirect-branch lookup table       [rsp + 8*i] = spill slot of IR value i
+
+``enter(state, code)`` saves the callee-saved registers, sets those up and jumps to
+``code``; blocks leave through the epilogue with the exit reason in eax.
+"""
+from __future__ import annotations
+
+import ctypes
+import mmap
+
+from ..backends.x86.asm import R8, R12, R13, R14, R15, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Asm
+
+SPILL_SLOTS = 1024
+FRAME = 8 * SPILL_SLOTS + 8          # keeps rsp 16-byte aligned after six pushes + return
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                       ctypes.c_int, ctypes.c_long]
+_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+
+ENTER = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                         ctypes.c_void_p, ctypes.c_void_p)
+
+
+class CodeCacheFull(Exception):
+    """No room left: the caller flushes every block and starts again."""
+
+
+class CodeCache:
+    """A bump allocator over one RWX mapping, with the entry trampoline at its start."""
+
+    def __init__(self, size: int = 64 << 20):
+        addr = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC,
+                          mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+        if addr in (None, ctypes.c_void_p(-1).value):
+            raise MemoryError("cannot map the JIT code cache")
+        self.base = addr
+        self.size = size
+        self.top = 0
+        self.epilogue = 0
+        self._emit_trampolines()
+        self.reset_point = self.top
+
+    def install(self, code: bytes) -> int:
+        """Copy finished code in; returns its host address (16-byte aligned)."""
+        start = (self.top + 15) & ~15
+        if start + len(code) > self.size:
+            raise CodeCacheFull()
+        ctypes.memmove(self.base + start, code, len(code))
+        self.top = start + len(code)
+        return self.base + start
+
+    def next_address(self) -> int:
+        return self.base + ((self.top + 15) & ~15)
+
+    def flush(self) -> None:
+        """Forget every block (the trampolines stay)."""
+        self.top = self.reset_point
+
+    def _emit_trampolines(self) -> None:
+        # enter(state, code, guest_base, perms, lookup) -> exit reason
+        a = Asm()
+        for r in (RBX, RBP, R12, R13, R14, R15):
+            a.push(r)
+        a.sub(RSP, FRAME, 64)
+        a.mov(RBP, RDI, 64)
+        a.mov(R15, RDX, 64)          # System V: rdi, rsi, rdx, rcx, r8
+        a.mov(R14, RCX, 64)
+        a.mov(R13, R8, 64)
+        a.jmp(RSI)
+        epi = len(a.buf)
+        a.add(RSP, FRAME, 64)
+        for r in (R15, R14, R13, R12, RBP, RBX):
+            a.pop(r)
+        a.ret()
+        base = self.install(a.link(self.next_address()))
+        self.enter_addr = base
+        self.epilogue = base + epi
+        self.enter = ENTER(base)
+
+    def close(self) -> None:
+        if self.base:
+            _libc.munmap(self.base, self.size)
+            self.base = 0

@@ -1,0 +1,546 @@
+"""IR -> x86-64 machine code.
+
+A deliberately simple first code generator: every IR value lives in a spill slot on the
+native stack, operands are loaded into rax/rcx/rdx, results stored back. Guest registers and
+flags live in the :class:`ArmState` at rbp. Guest memory is ``r15 + zero-extended 32-bit
+address``: a guest access can never leave the 4 GiB guest window, and a one-byte-per-page
+permission table at r14 turns accesses to unmapped or protected pages into guest faults
+(exit to Python) instead of host crashes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..backends.x86.asm import (CC, R13, R14, R15, RAX, RBP, RCX, RDX, RSP, Asm, mem)
+from .codecache import SPILL_SLOTS
+from .ir import (Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
+from .state import OFFSETS
+
+EXIT_LINK_MISS, EXIT_INDIRECT, EXIT_SYSCALL, EXIT_FALLBACK = 1, 2, 3, 4
+EXIT_FAULT, EXIT_HALT, EXIT_PENDING = 5, 6, 7
+HALT_REASONS = {"undefined": 1, "bkpt": 2, "unpredictable": 3}
+PERM_R, PERM_W = 1, 2
+LOOKUP_BITS = 16                 # indirect-branch table: 2**16 entries of (key, host address)
+
+_FLAG = {f: OFFSETS[f.lower()] for f in "NZCVQ"}
+_R = OFFSETS["r"]
+
+
+class TooManyValues(Exception):
+    """The block needs more spill slots than the frame has: translate a shorter block."""
+
+
+@dataclass
+class Emitted:
+    """Machine code for one block, before installation."""
+
+    asm: Asm
+    sites: list[tuple[int, int, object]] = field(default_factory=list)
+    # (rel32 field offset, site id, (target pc, thumb)) of each chainable link
+
+
+def _slot(i: int):
+    if i >= SPILL_SLOTS:
+        raise TooManyValues(i)
+    return mem(RSP, 8 * i)
+
+
+class Emitter:
+    """Turns one optimized IR block into code; ``new_site`` numbers chainable links."""
+
+    def __init__(self, epilogue: int, new_site: Callable[[tuple[int, bool]], int]):
+        self.epilogue = epilogue
+        self.new_site = new_site
+
+    # ---- operands -----------------------------------------------------------------------
+    def load(self, a, reg) -> None:
+        if isinstance(a, Const):
+            self.asm.mov(reg, a.value & 0xFFFFFFFF)
+        elif isinstance(a, Ref):
+            self.asm.mov(reg, _slot(a.index))
+        else:
+            raise TypeError(f"bad operand {a!r}")
+
+    def store(self, i: int, reg=RAX) -> None:
+        self.asm.mov(_slot(i), reg)
+
+    # ---- conditions -----------------------------------------------------------------------
+    def cond_to_eax(self, cond: int) -> None:
+        """eax = 1 if ARM condition ``cond`` holds on the current flags, else 0."""
+        a = self.asm
+        base, invert = cond >> 1, cond & 1
+        if cond == 14:
+            a.mov(RAX, 1)
+            return
+        if base in (0, 1, 2, 3):                           # EQ/NE, CS/CC, MI/PL, VS/VC
+            a.movzx(RAX, mem(RBP, _FLAG["ZCNV"[base]]))
+        elif base == 4:                                    # HI: C && !Z
+            a.movzx(RAX, mem(RBP, _FLAG["Z"]))
+            a.xor(RAX, 1)
+            a.and_(RAX, mem(RBP, _FLAG["C"]), 8)
+            a.movzx(RAX, RAX, 32, 8)
+        elif base == 5:                                    # GE: N == V
+            a.movzx(RAX, mem(RBP, _FLAG["N"]))
+            a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
+            a.movzx(RAX, RAX, 32, 8)
+            a.xor(RAX, 1)
+        elif base == 6:                                    # GT: !Z && N == V
+            a.movzx(RAX, mem(RBP, _FLAG["N"]))
+            a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
+            a.or_(RAX, mem(RBP, _FLAG["Z"]), 8)
+            a.movzx(RAX, RAX, 32, 8)
+            a.xor(RAX, 1)
+        else:
+            raise ValueError(f"condition {cond}")
+        if invert:
+            a.xor(RAX, 1)
+
+    # ---- blocks ---------------------------------------------------------------------------
+    def emit(self, block: Block) -> Emitted:
+        self.asm = a = Asm()
+        self._faults: list = []
+        out = Emitted(a)
+        labels = {}
+        a.add(mem(RBP, OFFSETS["insns"]), block.guest_insns, 64)
+        for i, op in enumerate(block.ops):
+            getattr(self, "op_" + op.opcode)(i, op, labels)
+        self.terminal(block, out)
+        return out
+
+    # state
+    @staticmethod
+    def _reg(attr: int):
+        """r0-r15 by number; 16 is TPIDRURO (the user read-only thread ID register)."""
+        return mem(RBP, OFFSETS["tpidruro"] if attr == 16 else _R + 4 * attr)
+
+    def op_GetReg(self, i, op, labels):
+        self.asm.mov(RAX, self._reg(op.attr))
+        self.store(i)
+
+    def op_SetReg(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.asm.mov(self._reg(op.attr), RAX)
+
+    def op_GetFlag(self, i, op, labels):
+        self.asm.movzx(RAX, mem(RBP, _FLAG[op.attr]))
+        self.store(i)
+
+    def op_SetFlag(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.asm.mov(mem(RBP, _FLAG[op.attr]), RAX, 8)
+
+    # arithmetic
+    def _binop(self, i, op, fn):
+        self.load(op.args[0], RAX)
+        self.load(op.args[1], RCX)
+        fn(RAX, RCX)
+        self.store(i)
+
+    def op_Add(self, i, op, labels):
+        self._binop(i, op, self.asm.add)
+
+    def op_Sub(self, i, op, labels):
+        self._binop(i, op, self.asm.sub)
+
+    def op_And(self, i, op, labels):
+        self._binop(i, op, self.asm.and_)
+
+    def op_Or(self, i, op, labels):
+        self._binop(i, op, self.asm.or_)
+
+    def op_Xor(self, i, op, labels):
+        self._binop(i, op, self.asm.xor)
+
+    def op_Mul(self, i, op, labels):
+        self._binop(i, op, self.asm.imul)
+
+    def op_AndNot(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.load(op.args[1], RCX)
+        self.asm.not_(RCX)
+        self.asm.and_(RAX, RCX)
+        self.store(i)
+
+    def op_AddC(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.load(op.args[1], RCX)
+        self.load(op.args[2], RDX)
+        self.asm.add(RAX, RCX)
+        self.asm.add(RAX, RDX)
+        self.store(i)
+
+    def op_Not(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.asm.not_(RAX)
+        self.store(i)
+
+    def op_Neg(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.asm.neg(RAX)
+        self.store(i)
+
+    def _mulhi(self, i, op, signed):
+        self.load(op.args[0], RAX)
+        self.load(op.args[1], RCX)
+        (self.asm.imul1 if signed else self.asm.mul)(RCX)
+        self.store(i, RDX)
+
+    def op_MulHiU(self, i, op, labels):
+        self._mulhi(i, op, False)
+
+    def op_MulHiS(self, i, op, labels):
+        self._mulhi(i, op, True)
+
+    def op_UDiv(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[0], RAX)
+        self.load(op.args[1], RCX)
+        done, zero = a.label(), a.label()
+        a.test(RCX, RCX)
+        a.jcc(CC.E, zero)
+        a.xor(RDX, RDX)
+        a.div(RCX)
+        a.jmp(done)
+        a.bind(zero)
+        a.xor(RAX, RAX)                    # ARM: division by zero gives 0
+        a.bind(done)
+        self.store(i)
+
+    def op_SDiv(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[0], RAX)
+        self.load(op.args[1], RCX)
+        done, zero, normal = a.label(), a.label(), a.label()
+        a.test(RCX, RCX)
+        a.jcc(CC.E, zero)
+        a.cmp(RCX, -1)
+        a.jcc(CC.NE, normal)
+        a.neg(RAX)                          # x / -1 = -x (INT_MIN stays INT_MIN, no #DE)
+        a.jmp(done)
+        a.bind(normal)
+        a.cdq()
+        a.idiv(RCX)
+        a.jmp(done)
+        a.bind(zero)
+        a.xor(RAX, RAX)
+        a.bind(done)
+        self.store(i)
+
+    def _shift(self, i, op, kind):
+        """ARM shifts by a register amount: bottom byte, 32 and above handled."""
+        a = self.asm
+        self.load(op.args[0], RAX)
+        n = op.args[1]
+        if isinstance(n, Const):
+            k = n.value & 0xFF
+            if kind == "ror":
+                k &= 31
+                if k:
+                    a.ror(RAX, k)
+            elif k >= 32:
+                if kind == "sar":
+                    a.sar(RAX, 31)
+                else:
+                    a.xor(RAX, RAX)
+            elif k:
+                getattr(a, kind)(RAX, k)
+            self.store(i)
+            return
+        self.load(n, RCX)
+        a.and_(RCX, 0xFF)
+        if kind == "ror":
+            a.ror(RAX, RCX)
+        elif kind == "sar":
+            a.mov(RDX, 31)
+            a.cmp(RCX, 32)
+            a.cmovcc(CC.AE, RCX, RDX)
+            a.sar(RAX, RCX)
+        else:
+            a.xor(RDX, RDX)
+            getattr(a, kind)(RAX, RCX)
+            a.cmp(RCX, 32)
+            a.cmovcc(CC.AE, RAX, RDX)
+        self.store(i)
+
+    def op_Lsl(self, i, op, labels):
+        self._shift(i, op, "shl")
+
+    def op_Lsr(self, i, op, labels):
+        self._shift(i, op, "shr")
+
+    def op_Asr(self, i, op, labels):
+        self._shift(i, op, "sar")
+
+    def op_Ror(self, i, op, labels):
+        self._shift(i, op, "ror")
+
+    def op_Clz(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[0], RAX)
+        a.mov(RCX, 63)
+        a.bsr(RAX, RAX)
+        a.cmovcc(CC.E, RAX, RCX)
+        a.xor(RAX, 31)
+        self.store(i)
+
+    def op_Rev(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.asm.bswap(RAX)
+        self.store(i)
+
+    def op_Rev16(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[0], RAX)
+        a.mov(RCX, RAX)
+        a.shr(RCX, 8)
+        a.and_(RCX, 0x00FF00FF)
+        a.shl(RAX, 8)
+        a.and_(RAX, 0xFF00FF00)
+        a.or_(RAX, RCX)
+        self.store(i)
+
+    def _ext(self, i, op, signed, w):
+        self.load(op.args[0], RAX)
+        (self.asm.movsx if signed else self.asm.movzx)(RAX, RAX, 32, w)
+        self.store(i)
+
+    def op_ZeroExt8(self, i, op, labels):
+        self._ext(i, op, False, 8)
+
+    def op_ZeroExt16(self, i, op, labels):
+        self._ext(i, op, False, 16)
+
+    def op_SignExt8(self, i, op, labels):
+        self._ext(i, op, True, 8)
+
+    def op_SignExt16(self, i, op, labels):
+        self._ext(i, op, True, 16)
+
+    # flag helpers
+    def op_CarryAdd(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[0], RAX)         # 32-bit loads zero-extend into the 64-bit regs
+        self.load(op.args[1], RCX)
+        self.load(op.args[2], RDX)
+        a.add(RAX, RCX, 64)
+        a.add(RAX, RDX, 64)
+        a.shr(RAX, 32, 64)
+        self.store(i)
+
+    def op_OverflowAdd(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[0], RAX)
+        self.load(op.args[1], RCX)
+        self.load(op.args[2], RDX)
+        a.movsxd(RAX, RAX)
+        a.movsxd(RCX, RCX)
+        a.add(RAX, RCX, 64)
+        a.add(RAX, RDX, 64)
+        a.movsxd(RCX, RAX)
+        a.cmp(RAX, RCX, 64)
+        a.setcc(CC.NE, RAX)
+        a.movzx(RAX, RAX, 32, 8)
+        self.store(i)
+
+    def op_IsZero(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[0], RCX)
+        a.xor(RAX, RAX)
+        a.test(RCX, RCX)
+        a.setcc(CC.E, RAX)
+        self.store(i)
+
+    def op_Msb(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        self.asm.shr(RAX, 31)
+        self.store(i)
+
+    def op_Bit(self, i, op, labels):
+        self.load(op.args[0], RAX)
+        if op.attr:
+            self.asm.shr(RAX, op.attr)
+        self.asm.and_(RAX, 1)
+        self.store(i)
+
+    def op_CondHolds(self, i, op, labels):
+        self.cond_to_eax(op.attr)
+        self.store(i)
+
+    def op_Select(self, i, op, labels):
+        a = self.asm
+        self.load(op.args[1], RAX)
+        self.load(op.args[2], RCX)
+        self.load(op.args[0], RDX)
+        a.test(RDX, RDX)
+        a.cmovcc(CC.E, RAX, RCX)
+        self.store(i)
+
+    # memory
+    def _check(self, addr_reg, size: int, perm: int, pc: int) -> None:
+        """Fault unless every byte of the access is on a page with ``perm``."""
+        a = self.asm
+        fault = a.label()
+        self._faults.append((fault, pc, addr_reg))
+        a.mov(RDX, addr_reg)
+        a.shr(RDX, 12)
+        a.test(mem(R14, 0, RDX), perm, 8)
+        a.jcc(CC.E, fault)
+        if size > 1:
+            a.lea(RDX, mem(addr_reg, size - 1))
+            a.shr(RDX, 12)
+            a.test(mem(R14, 0, RDX), perm, 8)
+            a.jcc(CC.E, fault)
+
+    def _load(self, i, op, size, signed):
+        a = self.asm
+        self.load(op.args[0], RAX)
+        self._check(RAX, size, PERM_R, op.attr)
+        src = mem(R15, 0, RAX)
+        if size == 4:
+            a.mov(RAX, src)
+        elif signed:
+            a.movsx(RAX, src, 32, size * 8)
+        else:
+            a.movzx(RAX, src, 32, size * 8)
+        self.store(i)
+
+    def op_Load8(self, i, op, labels):
+        self._load(i, op, 1, False)
+
+    def op_Load16(self, i, op, labels):
+        self._load(i, op, 2, False)
+
+    def op_Load32(self, i, op, labels):
+        self._load(i, op, 4, False)
+
+    def op_Load8S(self, i, op, labels):
+        self._load(i, op, 1, True)
+
+    def op_Load16S(self, i, op, labels):
+        self._load(i, op, 2, True)
+
+    def _store(self, i, op, size):
+        self.load(op.args[0], RAX)
+        self._check(RAX, size, PERM_W, op.attr)
+        self.load(op.args[1], RCX)
+        self.asm.mov(mem(R15, 0, RAX), RCX, size * 8)
+
+    def op_Store8(self, i, op, labels):
+        self._store(i, op, 1)
+
+    def op_Store16(self, i, op, labels):
+        self._store(i, op, 2)
+
+    def op_Store32(self, i, op, labels):
+        self._store(i, op, 4)
+
+    # control inside the block
+    def op_SkipUnless(self, i, op, labels):
+        cond, lab = op.attr
+        if cond == 14:
+            return
+        a = self.asm
+        target = labels.setdefault(lab, a.label())
+        self.cond_to_eax(cond)
+        a.test(RAX, RAX)
+        a.jcc(CC.E, target)
+
+    def op_Label(self, i, op, labels):
+        self.asm.bind(labels.setdefault(op.attr, self.asm.label()))
+
+    # ---- leaving the block ------------------------------------------------------------------
+    def _exit(self, reason: int) -> None:
+        self.asm.mov(RAX, reason)
+        self.asm.jmp_abs(self.epilogue)
+
+    def _set_pc(self, pc: int, thumb: bool) -> None:
+        a = self.asm
+        a.mov(mem(RBP, _R + 60), pc & 0xFFFFFFFF)
+        a.mov(mem(RBP, OFFSETS["thumb"]), int(thumb), 8)
+
+    def _link(self, link: Link, out: Emitted) -> None:
+        a = self.asm
+        self._set_pc(link.pc, link.thumb)
+        a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)
+        a.jcc(CC.NE, self._pending_label)
+        key = (link.pc, link.thumb)
+        site = self.new_site(key)
+        miss = a.label()
+        field_off = a.jmp(miss)            # re-targeted to the block once it exists
+        out.sites.append((field_off, site, key))
+        a.bind(miss)
+        a.mov(mem(RBP, OFFSETS["exit_info"]), site)
+        self._exit(EXIT_LINK_MISS)
+
+    def terminal(self, block: Block, out: Emitted) -> None:
+        a = self.asm
+        t = block.terminal
+        self._pending_label = a.label()
+        pending_used = True
+        if isinstance(t, Link):
+            self._link(t, out)
+        elif isinstance(t, LinkCond):
+            not_taken = a.label()
+            self.cond_to_eax(t.cond)
+            a.test(RAX, RAX)
+            a.jcc(CC.E, not_taken)
+            self._link(t.taken, out)
+            a.bind(not_taken)
+            self._link(t.not_taken, out)
+        elif isinstance(t, Indirect):
+            self._indirect(t)
+            pending_used = False
+        elif isinstance(t, Syscall):
+            self._set_pc(t.next_pc, t.thumb)
+            self._exit(EXIT_SYSCALL)
+            pending_used = False
+        elif isinstance(t, Fallback):
+            self._set_pc(t.pc, t.thumb)
+            self._exit(EXIT_FALLBACK)
+            pending_used = False
+        elif isinstance(t, Halt):
+            self._set_pc(t.pc, block.thumb)
+            a.mov(mem(RBP, OFFSETS["exit_info"]), HALT_REASONS.get(t.reason, 0))
+            self._exit(EXIT_HALT)
+            pending_used = False
+        else:
+            raise TypeError(f"unknown terminal {t!r}")
+        if pending_used:
+            a.bind(self._pending_label)
+            self._exit(EXIT_PENDING)
+        for lab, pc, _reg in self._faults:
+            a.bind(lab)
+            a.mov(mem(RBP, OFFSETS["exit_info"]), RAX)   # the address is in eax
+            a.mov(mem(RBP, OFFSETS["exit_pc"]), pc & 0xFFFFFFFF)
+            self._exit(EXIT_FAULT)
+
+    def _indirect(self, t: Indirect) -> None:
+        """Set the PC from a value (BX-style interworking when asked), then look the target
+        up in the native table at r13; only a miss returns to Python."""
+        a = self.asm
+        self.load(t.target, RAX)
+        if t.interwork:
+            a.mov(RCX, RAX)
+            a.and_(RCX, 1)
+            a.mov(mem(RBP, OFFSETS["thumb"]), RCX, 8)
+            a.and_(RAX, ~1 & 0xFFFFFFFF)
+        a.mov(mem(RBP, _R + 60), RAX)
+        a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)
+        a.jcc(CC.NE, self._pending_label)
+        # key = pc | thumb; slot = (key >> 1) & mask; entries are (key: u64, code: u64)
+        a.movzx(RCX, mem(RBP, OFFSETS["thumb"]), 32, 8)
+        a.or_(RCX, RAX)
+        a.mov(RDX, RCX)
+        a.shr(RDX, 1)
+        a.and_(RDX, (1 << LOOKUP_BITS) - 1)
+        a.shl(RDX, 4, 64)
+        miss = a.label()
+        a.cmp(mem(R13, 0, RDX), RCX, 64)
+        a.jcc(CC.NE, miss)
+        a.jmp(mem(R13, 8, RDX))
+        a.bind(miss)
+        self._exit(EXIT_INDIRECT)
+        a.bind(self._pending_label)
+        self._exit(EXIT_PENDING)
+
