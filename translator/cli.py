@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-0", dest="argv0", metavar="ARGV0", help="argv[0] for the guest")
     r.add_argument("--strace", action="store_true",
                    help="log every syscall with its arguments and result to stderr")
-    r.add_argument("--backend", default="unicorn", choices=["unicorn"],
-                   help="execution backend (default: unicorn)")
+    r.add_argument("--backend", default="unicorn", choices=["unicorn", "jit"],
+                   help="execution backend: unicorn (default), or jit (our own ARM32 JIT, "
+                        "in development)")
     r.add_argument("--stats", action="store_true",
                    help="print run statistics to stderr when the guest ends")
     r.add_argument("--stats-json", metavar="FILE",

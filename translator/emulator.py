@@ -27,7 +27,7 @@ from .loader import (AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN, 
                      find_interpreter, load_image, load_interpreter)
 from .memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory, page_align_up
 
-BACKENDS = ("unicorn",)
+BACKENDS = ("unicorn", "jit")
 ARCHES = {EM_ARM: "frontends.arm.abi", EM_AARCH64: "frontends.aarch64.abi"}
 
 
@@ -79,6 +79,9 @@ class Emulator:
         self.log = log or sys.stderr
         self.image = parse_elf(self.program)
         self.abi = abi_for(self.image)
+        if backend == "jit" and self.abi.BITS != 32:
+            raise PytransError("the jit backend translates 32-bit ARM guests only "
+                               "(use --backend unicorn for AArch64)")
         self.termination: Termination | None = None
         self.stats: dict = {}
         self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
@@ -153,6 +156,9 @@ class Emulator:
         return entry, st.sp
 
     def _make_backend(self, mem: GuestMemory):
+        if self.backend_name == "jit":
+            from .backends.jit_backend import JitBackend
+            return JitBackend(self.abi, mem)
         from .backends.unicorn_backend import UnicornBackend
         return UnicornBackend(self.abi, mem)
 

@@ -207,6 +207,10 @@ class JitBackend:
         c = self.counters
         while True:
             try:
+                if s.itstate:
+                    # Inside an IT block the interpreter carried on: let it finish the block.
+                    self._interpret_one()
+                    continue
                 code = self.translate(s.r[15], bool(s.thumb))
                 reason = enter(state_addr, code, self.mem.base, perms, lookup)
                 c["exits"] += 1
@@ -224,9 +228,10 @@ class JitBackend:
                                         reason="invalid access")
                     return GuestExit(signal=sigs.SIGSEGV, pc=s.exit_pc, addr=s.exit_info)
                 elif reason == EXIT_HALT:
-                    sig = sigs.SIGTRAP if s.exit_info == 2 else sigs.SIGILL
-                    kernel.raise_signal(sig, pc=s.r[15], reason="undefined instruction")
-                    return GuestExit(signal=sig, pc=s.r[15])
+                    sig = {2: sigs.SIGTRAP, 4: sigs.SIGSEGV}.get(s.exit_info, sigs.SIGILL)
+                    addr = s.r[15] if sig == sigs.SIGSEGV else None
+                    kernel.raise_signal(sig, pc=s.r[15], addr=addr, reason="halt")
+                    return GuestExit(signal=sig, pc=s.r[15], addr=addr)
                 elif reason == EXIT_PENDING:
                     s.pending = 0
                 else:

@@ -19,7 +19,7 @@ from .state import OFFSETS
 
 EXIT_LINK_MISS, EXIT_INDIRECT, EXIT_SYSCALL, EXIT_FALLBACK = 1, 2, 3, 4
 EXIT_FAULT, EXIT_HALT, EXIT_PENDING = 5, 6, 7
-HALT_REASONS = {"undefined": 1, "bkpt": 2, "unpredictable": 3}
+HALT_REASONS = {"undefined": 1, "bkpt": 2, "unpredictable": 3, "fetch": 4}
 PERM_R, PERM_W = 1, 2
 LOOKUP_BITS = 16                 # indirect-branch table: 2**16 entries of (key, host address)
 

@@ -1,0 +1,686 @@
+"""A32/Thumb-2 -> JIT IR: the semantics of each instruction, after the ARM ARM pseudocode.
+
+``lift_block`` decodes from a guest PC until an instruction that ends the block (a write to
+the PC, SVC, an instruction left to the interpreter, or the length limit) and returns an IR
+:class:`Block`. Each ``_NAME`` function lifts the decoded instruction ``NAME`` (manual naming,
+the decoder's variables: d, n, m, s, t, t2, imm32, setflags, shift_t, shift_n, add, index,
+wback, registers...). Anything without a lifter becomes a ``Fallback`` terminal: the
+interpreter backend runs that one instruction, so every program runs.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from translator.jit.ir import (Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref,
+                               Syscall)
+from translator.memory import PROT_EXEC, GuestFault, GuestMemory
+
+from . import decoder as dec
+
+MAX_INSNS = 48
+AL = 14
+SRType_LSL, SRType_LSR, SRType_ASR, SRType_ROR, SRType_RRX = 0, 1, 2, 3, 4
+
+
+class _End(Exception):
+    """Raised by a lifter that ended the block (its terminal is set)."""
+
+
+class Ctx:
+    """Lifting state for one block."""
+
+    def __init__(self, block: Block, thumb: bool):
+        self.b = block
+        self.thumb = thumb
+        self.insn = None
+        self.cond = AL
+
+    # ---- operands -------------------------------------------------------------------------
+    def pc_value(self) -> int:
+        """What reading the PC gives: the instruction's address + 8 (ARM) / + 4 (Thumb)."""
+        return (self.insn.addr + (4 if self.thumb else 8)) & 0xFFFFFFFF
+
+    def r(self, n: int):
+        if n == 15:
+            return Const(self.pc_value())
+        return self.b.emit("GetReg", attr=n)
+
+    def set_r(self, n: int, v) -> None:
+        self.b.emit("SetReg", v, attr=n)
+
+    def flag(self, f: str):
+        return self.b.emit("GetFlag", attr=f)
+
+    def set_nz(self, v) -> None:
+        self.b.emit("SetFlag", self.b.emit("Msb", v), attr="N")
+        self.b.emit("SetFlag", self.b.emit("IsZero", v), attr="Z")
+
+    # ---- ARM ARM helpers ----------------------------------------------------------------------
+    def shift_c(self, v, shift_t: int, amount, carry_in):
+        """Shift_C(value, type, amount, carry_in) -> (result, carry_out), amount an int (imm
+        shifts) or an IR value (register shifts, bottom byte already taken)."""
+        b = self.b
+        if isinstance(amount, int):
+            if amount == 0 and shift_t != SRType_RRX:
+                return v, carry_in
+            if shift_t == SRType_LSL:
+                return b.emit("Lsl", v, Const(amount)), b.emit("Bit", v, attr=32 - amount)
+            if shift_t == SRType_LSR:
+                return b.emit("Lsr", v, Const(amount)), b.emit("Bit", v, attr=amount - 1)
+            if shift_t == SRType_ASR:
+                return b.emit("Asr", v, Const(amount)), b.emit("Bit", v, attr=amount - 1)
+            if shift_t == SRType_ROR:
+                res = b.emit("Ror", v, Const(amount))
+                return res, b.emit("Msb", res)
+            # RRX
+            res = b.emit("Or", b.emit("Lsr", v, Const(1)), b.emit("Lsl", carry_in, Const(31)))
+            return res, b.emit("Bit", v, attr=0)
+        # register-controlled amount (0..255)
+        zero = b.emit("IsZero", amount)
+        if shift_t == SRType_LSL:
+            res = b.emit("Lsl", v, amount)
+            # carry = bit (32 - n) of v for 1 <= n <= 32, 0 above
+            c = b.emit("Lsl", v, b.emit("Sub", amount, Const(1)))
+            c = b.emit("Msb", c)
+        elif shift_t == SRType_LSR:
+            res = b.emit("Lsr", v, amount)
+            c = b.emit("Bit", b.emit("Lsr", v, b.emit("Sub", amount, Const(1))), attr=0)
+        elif shift_t == SRType_ASR:
+            res = b.emit("Asr", v, amount)
+            c = b.emit("Bit", b.emit("Asr", v, b.emit("Sub", amount, Const(1))), attr=0)
+        else:
+            res = b.emit("Ror", v, amount)
+            c = b.emit("Msb", res)
+        return res, b.emit("Select", zero, carry_in, c)
+
+    def add_with_carry(self, x, y, carry_in):
+        b = self.b
+        res = b.emit("AddC", x, y, carry_in)
+        return res, b.emit("CarryAdd", x, y, carry_in), b.emit("OverflowAdd", x, y, carry_in)
+
+    # ---- control flow -----------------------------------------------------------------------
+    def end(self, terminal) -> None:
+        self.b.terminal = terminal
+        raise _End()
+
+    def branch_to(self, target: int, thumb: bool) -> None:
+        """A direct branch: conditional ones become LinkCond on both arms."""
+        nxt = Link((self.insn.addr + self.insn.size) & 0xFFFFFFFF, self.thumb)
+        dest = Link(target & 0xFFFFFFFF, thumb)
+        if self.cond == AL:
+            self.end(dest)
+        self.end(LinkCond(self.cond, dest, nxt))
+
+    def write_pc(self, v, interwork: bool) -> None:
+        """BXWritePC / LoadWritePC (interwork) or BranchWritePC (Thumb ALU writes)."""
+        if self.cond != AL:
+            raise NotImplementedError("conditional indirect branch")   # -> interpreter
+        if not interwork:
+            v = self.b.emit("And", v, Const(0xFFFFFFFE if self.thumb else 0xFFFFFFFC))
+            if self.thumb:
+                v = self.b.emit("Or", v, Const(1))
+            interwork = True
+        self.end(Indirect(v, interwork))
+
+    def load(self, size: int, addr, signed: bool = False):
+        name = {1: "Load8", 2: "Load16", 4: "Load32"}[size] + ("S" if signed and size < 4 else "")
+        return self.b.emit(name, addr, attr=self.insn.addr)
+
+    def store(self, size: int, addr, v) -> None:
+        self.b.emit({1: "Store8", 2: "Store16", 4: "Store32"}[size], addr, v, attr=self.insn.addr)
+
+
+LIFTERS: dict[str, Callable] = {}
+
+
+def lifter(*names: str):
+    def deco(fn):
+        for n in names:
+            LIFTERS[n] = fn
+        return fn
+    return deco
+
+
+def _g(i, name, default=None):
+    """A decoded field, ``default`` when the instruction does not define it."""
+    v = getattr(i, name, None)
+    return default if v is None else v
+
+
+# ---- data processing --------------------------------------------------------------------------
+_DP = {"AND": "and", "EOR": "eor", "ORR": "orr", "BIC": "bic", "MOV": "mov", "MVN": "mvn",
+       "TST": "and", "TEQ": "eor", "ORN": "orn",
+       "ADD": "add", "ADC": "adc", "SUB": "sub", "SBC": "sbc", "RSB": "rsb", "RSC": "rsc",
+       "CMP": "sub", "CMN": "add"}
+_TESTS = {"TST", "TEQ", "CMP", "CMN"}
+
+
+def _operand2(c: Ctx, i, logical: bool):
+    """(shifted operand, carry out) for the _imm / _reg / _rsr forms."""
+    form = i.name.rsplit("_", 1)[1] if "_" in i.name else "reg"
+    if form == "imm":
+        carry = _g(i, "carry")
+        return Const(i.imm32), (Const(carry) if carry is not None else None)
+    if form == "rsr":
+        amount = c.b.emit("ZeroExt8", c.r(i.s))
+        cin = c.flag("C") if logical else None
+        v, carry = c.shift_c(c.r(i.m), i.shift_t, amount, cin if cin is not None else Const(0))
+        return v, (carry if logical else None)
+    cin = c.flag("C") if logical and (i.shift_n or i.shift_t == SRType_RRX) else None
+    if i.shift_t == SRType_RRX and cin is None:
+        cin = c.flag("C")
+    v, carry = c.shift_c(c.r(i.m), i.shift_t, i.shift_n, cin)
+    return v, carry if logical else None
+
+
+def _dp(c: Ctx, i) -> None:
+    stem = i.name.split("_")[0]
+    kind = _DP[stem]
+    logical = kind in ("and", "eor", "orr", "bic", "mov", "mvn", "orn")
+    setflags = stem in _TESTS or bool(_g(i, "setflags"))
+    op2, carry = _operand2(c, i, logical and setflags)
+    b = c.b
+    if kind in ("mov", "mvn"):
+        res = op2 if kind == "mov" else b.emit("Not", op2)
+    elif logical:
+        rn = c.r(i.n)
+        res = {"and": lambda: b.emit("And", rn, op2), "eor": lambda: b.emit("Xor", rn, op2),
+               "orr": lambda: b.emit("Or", rn, op2), "bic": lambda: b.emit("AndNot", rn, op2),
+               "orn": lambda: b.emit("Or", rn, b.emit("Not", op2))}[kind]()
+    else:
+        rn = c.r(i.n)
+        x, y, cin = {"add": (rn, op2, Const(0)), "adc": (rn, op2, None),
+                     "sub": (rn, None, Const(1)), "sbc": (rn, None, None),
+                     "rsb": (op2, None, Const(1)), "rsc": (op2, None, None)}[kind]
+        if kind in ("sub", "sbc"):
+            y = b.emit("Not", op2)
+        elif kind in ("rsb", "rsc"):
+            y = b.emit("Not", rn)
+        if cin is None:
+            cin = c.flag("C")
+        res, cout, ovf = c.add_with_carry(x, y, cin)
+        if setflags and not (stem not in _TESTS and i.d == 15):
+            c.set_nz(res)
+            b.emit("SetFlag", cout, attr="C")
+            b.emit("SetFlag", ovf, attr="V")
+        if stem not in _TESTS:
+            _dp_result(c, i, res)
+        return
+    if setflags and not (stem not in _TESTS and i.d == 15):
+        c.set_nz(res)
+        if carry is not None:
+            b.emit("SetFlag", carry, attr="C")
+    if stem not in _TESTS:
+        _dp_result(c, i, res)
+
+
+def _dp_result(c: Ctx, i, res) -> None:
+    if i.d == 15:
+        if _g(i, "setflags"):
+            raise NotImplementedError("SUBS pc, lr (exception return)")
+        # ARMv7: ALUWritePC interworks in ARM state; Thumb writes are BranchWritePC.
+        c.write_pc(res, interwork=not c.thumb)
+    c.set_r(i.d, res)
+
+
+for _stem in _DP:
+    for _form in ("imm", "reg", "rsr"):
+        LIFTERS[f"{_stem}_{_form}"] = _dp
+
+
+@lifter("LSL_imm", "LSR_imm", "ASR_imm", "ROR_imm", "RRX")
+def _shift_imm(c: Ctx, i) -> None:
+    setflags = bool(_g(i, "setflags"))
+    cin = c.flag("C") if setflags or i.name == "RRX" else None
+    res, carry = c.shift_c(c.r(i.m), i.shift_t, i.shift_n, cin)
+    if setflags:
+        c.set_nz(res)
+        if carry is not None and carry is not cin:
+            c.b.emit("SetFlag", carry, attr="C")
+    if i.d == 15:
+        c.write_pc(res, interwork=not c.thumb)
+    c.set_r(i.d, res)
+
+
+@lifter("LSL_reg", "LSR_reg", "ASR_reg", "ROR_reg")
+def _shift_reg(c: Ctx, i) -> None:
+    setflags = bool(_g(i, "setflags"))
+    amount = c.b.emit("ZeroExt8", c.r(i.m))
+    cin = c.flag("C") if setflags else Const(0)
+    res, carry = c.shift_c(c.r(i.n), i.shift_t, amount, cin)
+    if setflags:
+        c.set_nz(res)
+        c.b.emit("SetFlag", carry, attr="C")
+    c.set_r(i.d, res)
+
+
+@lifter("MOVW", "MOV_imm16")
+def _movw(c: Ctx, i) -> None:
+    c.set_r(i.d, Const(i.imm32 & 0xFFFF))
+
+
+@lifter("MOVT")
+def _movt(c: Ctx, i) -> None:
+    lo = c.b.emit("And", c.r(i.d), Const(0xFFFF))
+    c.set_r(i.d, c.b.emit("Or", lo, Const((i.imm32 & 0xFFFF) << 16)))
+
+
+@lifter("ADR")
+def _adr(c: Ctx, i) -> None:
+    base = c.pc_value() & ~3
+    c.set_r(i.d, Const((base + i.imm32 if i.add else base - i.imm32) & 0xFFFFFFFF))
+
+
+# ---- multiply / divide --------------------------------------------------------------------------
+@lifter("MUL", "MLA", "MLS")
+def _mul(c: Ctx, i) -> None:
+    b = c.b
+    prod = b.emit("Mul", c.r(i.n), c.r(i.m))
+    if i.name == "MLA":
+        prod = b.emit("Add", prod, c.r(i.a))
+    elif i.name == "MLS":
+        prod = b.emit("Sub", c.r(i.a), prod)
+    if _g(i, "setflags"):
+        c.set_nz(prod)
+    c.set_r(i.d, prod)
+
+
+@lifter("UMULL", "SMULL", "UMLAL", "SMLAL")
+def _mull(c: Ctx, i) -> None:
+    b = c.b
+    rn, rm = c.r(i.n), c.r(i.m)
+    lo = b.emit("Mul", rn, rm)
+    hi = b.emit("MulHiS" if i.name[0] == "S" else "MulHiU", rn, rm)
+    if i.name.endswith("LAL"):
+        alo, ahi = c.r(i.dLo), c.r(i.dHi)
+        nlo = b.emit("Add", lo, alo)
+        carry = b.emit("CarryAdd", lo, alo, Const(0))
+        hi = b.emit("AddC", hi, ahi, carry)
+        lo = nlo
+    if _g(i, "setflags"):
+        b.emit("SetFlag", b.emit("Msb", hi), attr="N")
+        b.emit("SetFlag", b.emit("IsZero", b.emit("Or", lo, hi)), attr="Z")
+    c.set_r(i.dLo, lo)
+    c.set_r(i.dHi, hi)
+
+
+@lifter("SDIV", "UDIV")
+def _div(c: Ctx, i) -> None:
+    c.set_r(i.d, c.b.emit(i.name.title(), c.r(i.n), c.r(i.m)))
+
+
+# ---- bit manipulation ------------------------------------------------------------------------------
+@lifter("CLZ")
+def _clz(c: Ctx, i) -> None:
+    c.set_r(i.d, c.b.emit("Clz", c.r(i.m)))
+
+
+@lifter("REV", "REV16")
+def _rev(c: Ctx, i) -> None:
+    c.set_r(i.d, c.b.emit("Rev" if i.name == "REV" else "Rev16", c.r(i.m)))
+
+
+@lifter("REVSH")
+def _revsh(c: Ctx, i) -> None:
+    c.set_r(i.d, c.b.emit("SignExt16", c.b.emit("Rev16", c.r(i.m))))
+
+
+@lifter("UXTB", "UXTH", "SXTB", "SXTH", "UXTAB", "UXTAH", "SXTAB", "SXTAH")
+def _extend(c: Ctx, i) -> None:
+    b = c.b
+    v = c.r(i.m)
+    rot = _g(i, "rotation", 0)
+    if rot:
+        v = b.emit("Ror", v, Const(rot))
+    op = {"B": "8", "H": "16"}[i.name[-1]]
+    v = b.emit(("SignExt" if i.name[0] == "S" else "ZeroExt") + op, v)
+    if "XTA" in i.name:
+        v = b.emit("Add", c.r(i.n), v)
+    c.set_r(i.d, v)
+
+
+@lifter("UBFX", "SBFX")
+def _bfx(c: Ctx, i) -> None:
+    b = c.b
+    lsb, width = i.lsbit, i.widthminus1 + 1
+    if lsb + width > 32:
+        raise NotImplementedError("UNPREDICTABLE bitfield")
+    v = b.emit("Lsl", c.r(i.n), Const(32 - lsb - width))
+    c.set_r(i.d, b.emit("Asr" if i.name == "SBFX" else "Lsr", v, Const(32 - width)))
+
+
+@lifter("BFC", "BFI")
+def _bfi(c: Ctx, i) -> None:
+    b = c.b
+    lsb, msb = i.lsbit, i.msbit
+    if msb < lsb:
+        raise NotImplementedError("UNPREDICTABLE bitfield")
+    mask = ((1 << (msb - lsb + 1)) - 1) << lsb
+    keep = b.emit("And", c.r(i.d), Const(~mask & 0xFFFFFFFF))
+    if i.name == "BFC":
+        c.set_r(i.d, keep)
+        return
+    ins = b.emit("And", b.emit("Lsl", c.r(i.n), Const(lsb)), Const(mask))
+    c.set_r(i.d, b.emit("Or", keep, ins))
+
+
+# ---- loads and stores ----------------------------------------------------------------------------------
+_LS = {"LDR": (4, False, True), "LDRB": (1, False, True), "LDRH": (2, False, True),
+       "LDRSB": (1, True, True), "LDRSH": (2, True, True),
+       "STR": (4, False, False), "STRB": (1, False, False), "STRH": (2, False, False)}
+
+
+def _address(c: Ctx, i):
+    """(access address, writeback value) for imm / reg / literal forms."""
+    b = c.b
+    form = i.name.rsplit("_", 1)[1]
+    if form == "lit":
+        base = c.pc_value() & ~3
+        return Const((base + i.imm32 if i.add else base - i.imm32) & 0xFFFFFFFF), None
+    rn = c.r(i.n)
+    if form == "imm":
+        off = Const(i.imm32)
+    else:
+        off, _ = c.shift_c(c.r(i.m), _g(i, "shift_t", 0), _g(i, "shift_n", 0), Const(0))
+    offset_addr = b.emit("Add" if i.add else "Sub", rn, off)
+    addr = offset_addr if _g(i, "index", True) else rn
+    return addr, (offset_addr if _g(i, "wback", False) else None)
+
+
+def _ldst(c: Ctx, i) -> None:
+    stem = i.name.rsplit("_", 1)[0]
+    size, signed, is_load = _LS[stem]
+    addr, wb = _address(c, i)
+    if is_load:
+        v = c.load(size, addr, signed)
+        if wb is not None:
+            c.set_r(i.n, wb)
+        if i.t == 15:
+            c.write_pc(v, interwork=True)
+        c.set_r(i.t, v)
+    else:
+        v = c.r(i.t)
+        c.store(size, addr, v)
+        if wb is not None:
+            c.set_r(i.n, wb)
+
+
+for _stem in _LS:
+    for _form in ("imm", "reg", "lit"):
+        LIFTERS[f"{_stem}_{_form}"] = _ldst
+
+
+@lifter("LDRD_imm", "LDRD_lit", "STRD_imm", "LDRD_reg", "STRD_reg")
+def _ldstd(c: Ctx, i) -> None:
+    addr, wb = _address(c, i)
+    b = c.b
+    hi_addr = b.emit("Add", addr, Const(4))
+    if i.name.startswith("LDRD"):
+        lo, hi = c.load(4, addr), c.load(4, hi_addr)
+        if wb is not None:
+            c.set_r(i.n, wb)
+        c.set_r(i.t, lo)
+        c.set_r(i.t2, hi)
+    else:
+        lo, hi = c.r(i.t), c.r(i.t2)
+        c.store(4, addr, lo)
+        c.store(4, hi_addr, hi)
+        if wb is not None:
+            c.set_r(i.n, wb)
+
+
+@lifter("LDM", "LDMIA", "LDMDA", "LDMDB", "LDMIB", "POP", "STM", "STMIA", "STMDA", "STMDB",
+        "STMIB", "PUSH")
+def _ldm(c: Ctx, i) -> None:
+    b = c.b
+    regs = [r for r in range(16) if i.registers >> r & 1]
+    count = len(regs)
+    name = i.name
+    n = 13 if name in ("PUSH", "POP") else i.n
+    wback = True if name in ("PUSH", "POP") else bool(i.wback)
+    mode = {"PUSH": "DB", "POP": "IA", "LDM": "IA", "STM": "IA"}.get(name, name[-2:])
+    rn = c.r(n)
+    start = {"IA": rn, "IB": b.emit("Add", rn, Const(4)),
+             "DA": b.emit("Sub", rn, Const(4 * count - 4)),
+             "DB": b.emit("Sub", rn, Const(4 * count))}[mode]
+    final = b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count))
+    is_load = name.startswith(("LDM", "POP"))
+    if is_load:
+        vals = [c.load(4, b.emit("Add", start, Const(4 * k)) if k else start)
+                for k in range(count)]
+        if wback and not (i.registers >> n & 1):
+            c.set_r(n, final)
+        pc_val = None
+        for r, v in zip(regs, vals):
+            if r == 15:
+                pc_val = v
+            else:
+                c.set_r(r, v)
+        if pc_val is not None:
+            c.write_pc(pc_val, interwork=True)
+    else:
+        for k, r in enumerate(regs):
+            c.store(4, b.emit("Add", start, Const(4 * k)) if k else start, c.r(r))
+        if wback:
+            c.set_r(n, final)
+
+
+@lifter("LDREX", "LDREXB", "LDREXH")
+def _ldrex(c: Ctx, i) -> None:
+    # One guest thread: the exclusive monitor always holds (STREX below always succeeds).
+    size = {"LDREX": 4, "LDREXB": 1, "LDREXH": 2}[i.name]
+    addr = c.b.emit("Add", c.r(i.n), Const(_g(i, "imm32", 0)))
+    c.set_r(i.t, c.load(size, addr))
+
+
+@lifter("STREX", "STREXB", "STREXH")
+def _strex(c: Ctx, i) -> None:
+    size = {"STREX": 4, "STREXB": 1, "STREXH": 2}[i.name]
+    addr = c.b.emit("Add", c.r(i.n), Const(_g(i, "imm32", 0)))
+    c.store(size, addr, c.r(i.t))
+    c.set_r(i.d, Const(0))
+
+
+@lifter("DMB", "DSB", "ISB", "NOP", "YIELD", "CLREX", "PLD_imm", "PLD_reg", "PLD_lit",
+        "PLI_imm", "PLI_reg", "SEV", "WFE", "WFI", "PLDW_imm", "PLDW_reg")
+def _nop(c: Ctx, i) -> None:
+    pass
+
+
+# ---- branches and exceptions ----------------------------------------------------------------------
+@lifter("B")
+def _b(c: Ctx, i) -> None:
+    c.branch_to(i.target, c.thumb)
+
+
+@lifter("BL_imm", "BL", "BLX_imm")
+def _bl(c: Ctx, i) -> None:
+    ret = (i.addr + i.size) | (1 if c.thumb else 0)
+    to_thumb = c.thumb if i.name != "BLX_imm" else not c.thumb
+    if c.cond != AL:
+        raise NotImplementedError("conditional BL")        # -> interpreter
+    c.set_r(14, Const(ret & 0xFFFFFFFF))
+    c.branch_to(i.target, to_thumb)
+
+
+@lifter("BX")
+def _bx(c: Ctx, i) -> None:
+    c.write_pc(c.r(i.m), interwork=True)
+
+
+@lifter("BLX_reg")
+def _blx(c: Ctx, i) -> None:
+    if c.cond != AL:
+        raise NotImplementedError("conditional BLX")
+    target = c.r(i.m)
+    c.set_r(14, Const(((i.addr + i.size) | (1 if c.thumb else 0)) & 0xFFFFFFFF))
+    c.write_pc(target, interwork=True)
+
+
+@lifter("CBZ", "CBNZ")
+def _cbz(c: Ctx, i) -> None:
+    zero = c.b.emit("IsZero", c.r(i.n))
+    nxt = Link(i.addr + i.size, True)
+    dest = Link(i.target & 0xFFFFFFFF, True)
+    # LinkCond tests ARM conditions on flags; put the test result in a scratch flag? No:
+    # branch on the value through a Select of targets instead.
+    tgt = c.b.emit("Select", zero, Const(dest.pc | 1), Const(nxt.pc | 1)) if i.name == "CBZ" \
+        else c.b.emit("Select", zero, Const(nxt.pc | 1), Const(dest.pc | 1))
+    c.end(Indirect(tgt, True))
+
+
+@lifter("TBB", "TBH")
+def _tb(c: Ctx, i) -> None:
+    b = c.b
+    idx = c.r(i.m)
+    if i.name == "TBH":
+        idx = b.emit("Lsl", idx, Const(1))
+    half = c.load(2 if i.name == "TBH" else 1, b.emit("Add", c.r(i.n), idx))
+    target = b.emit("Add", Const(c.pc_value() | 1), b.emit("Lsl", half, Const(1)))
+    c.end(Indirect(target, True))
+
+
+@lifter("LDREXD")
+def _ldrexd(c: Ctx, i) -> None:
+    addr = c.r(i.n)
+    lo, hi = c.load(4, addr), c.load(4, c.b.emit("Add", addr, Const(4)))
+    c.set_r(i.t, lo)
+    c.set_r(i.t2, hi)
+
+
+@lifter("STREXD")
+def _strexd(c: Ctx, i) -> None:
+    addr = c.r(i.n)
+    c.store(4, addr, c.r(i.t))
+    c.store(4, c.b.emit("Add", addr, Const(4)), c.r(i.t2))
+    c.set_r(i.d, Const(0))
+
+
+@lifter("SVC")
+def _svc(c: Ctx, i) -> None:
+    if c.cond != AL:
+        raise NotImplementedError("conditional SVC")
+    c.end(Syscall((i.addr + i.size) & 0xFFFFFFFF, c.thumb))
+
+
+@lifter("UDF", "UNDEFINED")
+def _udf(c: Ctx, i) -> None:
+    c.end(Halt(i.addr, "undefined"))
+
+
+@lifter("BKPT")
+def _bkpt(c: Ctx, i) -> None:
+    c.end(Halt(i.addr, "bkpt"))
+
+
+@lifter("MRC")
+def _mrc(c: Ctx, i) -> None:
+    # Only TPIDRURO (p15, 0, Rt, c13, c0, 3) is readable from user mode.
+    if (_g(i, "cp"), _g(i, "opc1", 0), _g(i, "CRn"), _g(i, "CRm", 0), _g(i, "opc2")) \
+            != (15, 0, 13, 0, 3) or i.t == 15:
+        raise NotImplementedError("MRC")
+    c.set_r(i.t, c.b.emit("GetReg", attr=16))
+
+
+# ---- the block loop ---------------------------------------------------------------------------------
+def _fetch(mem: GuestMemory, pc: int, thumb: bool):
+    """Decode the instruction at pc (None: not executable -> fetch fault)."""
+    try:
+        mem.check(pc, 2 if thumb else 4, PROT_EXEC)
+        if thumb:
+            hw1 = int.from_bytes(mem.read(pc, 2, force=True), "little")
+            if dec.thumb_size(hw1) == 2:
+                return dec.decode_t16(hw1, pc)
+            mem.check(pc + 2, 2, PROT_EXEC)
+            hw2 = int.from_bytes(mem.read(pc + 2, 2, force=True), "little")
+            return dec.decode_t32(hw1, hw2, pc)
+        return dec.decode_a32(int.from_bytes(mem.read(pc, 4, force=True), "little"), pc)
+    except GuestFault:
+        return None
+
+
+def lift_block(mem: GuestMemory, pc: int, thumb: bool) -> Block:
+    """Translate guest code at (pc, thumb) into one IR block."""
+    b = Block(pc, thumb)
+    c = Ctx(b, thumb)
+    addr = pc
+    it_conds: list[int] = []
+    it_block = False
+    while True:
+        i = _fetch(mem, addr, thumb)
+        if i is None:                                   # not executable: fault on arrival
+            b.terminal = Halt(addr, "fetch") if addr == pc else Link(addr, thumb)
+            break
+        if i.name == "IT":
+            if addr != pc:                              # IT blocks start a block
+                b.terminal = Link(addr, thumb)
+                break
+            it_conds = _it_conditions(i.firstcond, i.mask)
+            it_block = True
+            b.guest_insns += 1
+            addr += i.size
+            continue
+        cond = it_conds.pop(0) if it_conds else _g(i, "cond", AL)
+        in_it = it_block
+        if in_it and i.size == 2 and i.setflags and i.name.split("_")[0] not in _TESTS:
+            i.setflags = False             # T16: setflags = !InITBlock()
+        c.insn, c.cond = i, AL if cond is None else cond
+        mark = len(b.ops)
+        fn = LIFTERS.get(i.name)
+        try:
+            if fn is None or _g(i, "unpredictable"):
+                raise NotImplementedError(i.name)
+            skip = None
+            if c.cond != AL and i.name not in _ENDS and not _writes_pc(i):
+                skip = b.new_label()
+                b.emit("SkipUnless", attr=(c.cond, skip))
+            fn(c, i)
+            if skip is not None:
+                b.emit("Label", attr=skip)
+        except _End:
+            b.guest_insns += 1
+            addr += i.size
+            break
+        except NotImplementedError:
+            del b.ops[mark:]
+            if in_it:
+                # The interpreter needs ITSTATE: it runs the whole IT block from the IT.
+                b.ops.clear()
+                b.guest_insns = 0
+                b.terminal = Fallback(pc, thumb)
+                addr = pc + 2
+            elif addr == pc:
+                b.terminal = Fallback(addr, thumb)
+            else:
+                b.terminal = Link(addr, thumb)
+            break
+        b.guest_insns += 1
+        addr += i.size
+        if not it_conds and (b.guest_insns >= MAX_INSNS or it_block):
+            b.terminal = Link(addr, thumb)
+            break
+    b.guest_size = max(addr - pc, 2)
+    return b
+
+
+_ENDS = {"B", "BL_imm", "BL", "BLX_imm", "BX", "BLX_reg", "SVC", "UDF", "UNDEFINED", "BKPT",
+         "CBZ", "CBNZ", "TBB", "TBH"}
+
+
+def _writes_pc(i) -> bool:
+    for f in ("d", "t"):
+        if _g(i, f) == 15:
+            return True
+    regs = _g(i, "registers")
+    return bool(regs and regs >> 15 & 1 and i.name.startswith(("LDM", "POP")))
+
+
+def _it_conditions(firstcond: int, mask: int) -> list[int]:
+    """The condition of each instruction in an IT block: ITSTATE = firstcond:mask, the
+    current condition is ITSTATE[7:4], and ITAdvance shifts ITSTATE[4:0] left."""
+    state = (firstcond << 4) | mask
+    conds = []
+    while state & 0xF:
+        conds.append(state >> 4)
+        state = 0 if state & 0x7 == 0 else (state & 0xE0) | ((state << 1) & 0x1F)
+    return conds
