@@ -45,3 +45,26 @@ def test_unicorn_handover_roundtrip():
     assert list(t.r) == list(s.r) and list(t.d) == list(s.d)
     assert (t.n, t.z, t.c, t.v, t.q, t.ge) == (1, 0, 1, 1, 1, 0b1010)
     assert t.fpscr == s.fpscr and t.tpidruro == s.tpidruro
+
+
+def test_fast_bridge_equals_slow_handover():
+    from translator.jit.state import UnicornBridge
+    uc = Uc(UC_ARCH_ARM, UC_MODE_ARM)
+    uc.reg_write(a32.UC_ARM_REG_C1_C0_2, 0xF << 20)
+    uc.reg_write(a32.UC_ARM_REG_FPEXC, 1 << 30)
+    rnd = random.Random(3)
+    s = ArmState()
+    for i in range(16):
+        s.r[i] = rnd.getrandbits(32) & ~1
+    for i in range(32):
+        s.d[i] = rnd.getrandbits(64)
+    s.n, s.c, s.ge, s.fpscr, s.tpidruro = 1, 1, 5, 0x03C00000, 0x1234   # (T: set by emu_start)
+    br = UnicornBridge(uc)
+    br.load(s)
+    slow = ArmState()
+    from_unicorn(slow, uc)
+    fast = ArmState()
+    br.store(fast)
+    assert bytes(fast) == bytes(slow)
+    assert list(fast.r) == list(s.r) and list(fast.d) == list(s.d)
+    assert (fast.n, fast.c, fast.ge, fast.fpscr, fast.tpidruro) == (1, 1, 5, 0x03C00000, 0x1234)

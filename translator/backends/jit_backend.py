@@ -15,7 +15,7 @@ from typing import Callable
 from ..jit import ir
 from ..jit.codecache import CodeCache, CodeCacheFull
 from ..jit.passes import optimize
-from ..jit.state import ArmState, from_unicorn, to_unicorn
+from ..jit.state import ArmState, UnicornBridge
 from ..jit.x86emit import (EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_INDIRECT,
                            EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, LOOKUP_BITS, PERM_R,
                            PERM_W, Emitter, TooManyValues)
@@ -55,6 +55,7 @@ class JitBackend:
         self.kernel: Kernel | None = None
         # The interpreter for what the JIT leaves alone, over the same memory.
         self.interp = UnicornBackend(abi, mem)
+        self.bridge = UnicornBridge(self.interp.uc)
         for v in mem.regions():
             self._set_perms(v.start, v.end - v.start, v.prot)
         mem.listeners.append(self)
@@ -242,7 +243,7 @@ class JitBackend:
     def _interpret_one(self) -> None:
         """Run the instruction at the PC on Unicorn and take the state back."""
         s, uc = self.state, self.interp.uc
-        to_unicorn(s, uc)
+        self.bridge.load(s)
         self.interp._exit = None
         pc = s.r[15] | s.thumb
         try:
@@ -255,7 +256,7 @@ class JitBackend:
             raise
         if self.interp._exit is not None:
             raise self.interp._exit
-        from_unicorn(s, uc)
+        self.bridge.store(s)
         self.counters["fallback_insns"] += 1
 
 
