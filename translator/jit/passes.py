@@ -60,23 +60,39 @@ FOLD = {
 }
 
 
-def _rewrite(block: Block, keep: list[bool], subst: dict[int, Const | Ref]) -> None:
-    """Drop ops not kept, replace operands per ``subst`` and renumber references."""
+def _rewrite(block: Block, keep: list[bool] | None, subst: dict[int, Const | Ref]) -> None:
+    """Drop ops not kept, replace operands per ``subst`` and renumber references.
+
+    Translation speed matters (it is paid for every new block), so the common cases return
+    early: nothing to drop and nothing to substitute.
+    """
+    if not subst and (keep is None or all(keep)):
+        return
     new_index: dict[int, int] = {}
     out: list[Op] = []
 
     def fix(a):
-        while isinstance(a, Ref) and a.index in subst:
-            a = subst[a.index]
-        if isinstance(a, Ref):
+        if a.__class__ is Ref:
+            while a.index in subst:
+                a = subst[a.index]
+                if a.__class__ is not Ref:
+                    return a
             return Ref(new_index[a.index])
         return a
 
-    for i, op in enumerate(block.ops):
-        if not keep[i]:
+    ops = block.ops
+    for i in range(len(ops)):
+        if keep is not None and not keep[i]:
             continue
+        op = ops[i]
         new_index[i] = len(out)
-        out.append(Op(op.opcode, tuple(fix(a) for a in op.args), op.attr))
+        args = op.args
+        if args:
+            for a in args:
+                if a.__class__ is Ref:
+                    op = Op(op.opcode, tuple([fix(x) for x in args]), op.attr)
+                    break
+        out.append(op)
     term = block.terminal
     if term is not None and hasattr(term, "target") and isinstance(term.target, Ref):
         from dataclasses import replace
@@ -104,7 +120,7 @@ def forward_state(block: Block) -> None:
                 subst[i] = known[key]
             else:
                 known[key] = Ref(i)
-    _rewrite(block, [True] * len(block.ops), subst)
+    _rewrite(block, None, subst)
 
 
 def fold_constants(block: Block) -> None:
@@ -123,8 +139,7 @@ def fold_constants(block: Block) -> None:
             vals.append(a.value)
         else:
             subst[i] = Const(fn(*vals) & MASK)
-    if subst:
-        _rewrite(block, [True] * len(block.ops), subst)
+    _rewrite(block, None, subst)
 
 
 def eliminate_dead_state(block: Block) -> None:
