@@ -115,7 +115,8 @@ def main() -> int:
             print(f"unicorn side ended: {e}")
             return 0
         except Exception as e:   # noqa: BLE001
-            print(f"unicorn error {e} at {uni.pc():#x}")
+            print(f"unicorn error {e} at {uni.pc():#x}, step {steps}, block {pc:#x}, "
+                  f"cpsr {uni.uc.reg_read(a32.UC_ARM_REG_CPSR):#x}, jit pc {s.r[15]:#x}")
             return 1
         steps += 1
         ur = [uni.uc.reg_read(getattr(a32, f"UC_ARM_REG_R{i}")) for i in range(13)] + [

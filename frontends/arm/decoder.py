@@ -1156,8 +1156,8 @@ def _f_ldm(ins, n, r, W):
     ins.wback = W == 1
     if n == 15 or r == 0:
         ins.unpredictable = True
-    elif W and (r >> n) & 1 and (ins.name[0] == "L" or r & ((1 << n) - 1)):
-        ins.unpredictable = True
+    elif W and (r >> n) & 1 and ins.name[0] == "L":
+        ins.unpredictable = True          # (a store of a non-lowest Rn writes an UNKNOWN value)
     return ins
 
 
@@ -1191,7 +1191,7 @@ def _f_push_pop_1(ins, t):
     ins.registers = 1 << t
     ins.wback = True
     ins.imm32 = 4
-    if t == 13 or (ins.name == "PUSH" and t == 15 and ins.size == 4 and ins.enc == "T3"):
+    if t == 13 or (t == 15 and ins.enc == "T3"):
         ins.unpredictable = True
     return ins
 
@@ -1425,8 +1425,8 @@ def _f_ldm16(ins, n, r):
     ins.registers = r
     if ins.name == "STM":
         ins.wback = True
-        if r == 0 or ((r >> n) & 1 and r & ((1 << n) - 1)):
-            ins.unpredictable = True
+        if r == 0:
+            ins.unpredictable = True      # Rn in the list but not lowest: UNKNOWN value stored
     else:
         ins.wback = not (r >> n) & 1
         if r == 0:
@@ -1448,7 +1448,7 @@ def _f_mcrr(ins, t, T, p, o, m, _th):
     return ins
 
 
-def _f_ldc(ins, P, U, D, W, d, p, i, n=15, _pc=0):
+def _f_ldc(ins, P, U, D, W, d, p, i, _th, n=15, _pc=0):
     ins.cp = p
     ins.n = n
     ins.CRd = d
@@ -1462,7 +1462,7 @@ def _f_ldc(ins, P, U, D, W, d, p, i, n=15, _pc=0):
         ins.option = i
     if n == 15:
         ins.target = ((_pc & ~3) + (ins.imm32 if U else -ins.imm32)) & MASK32
-        if W or (ins.name == "STC" and True):
+        if W or (ins.name == "STC" and _th):
             ins.unpredictable = True
     return ins
 
@@ -1541,7 +1541,8 @@ def _f_vcmp0(ins, D, d, z):
     return ins
 
 
-_FPRMODE = {"N": 0, "P": 1, "M": 2, "Z": 3, "A": 4}   # FPRounding: TIEEVEN POSINF NEGINF ZERO TIEAWAY
+# FPRounding: TIEEVEN, POSINF, NEGINF, ZERO, TIEAWAY
+_FPRMODE = {"N": 0, "P": 1, "M": 2, "Z": 3, "A": 4}
 
 
 def _f_vcvt_fi(ins, D, d, M, m, z):
@@ -1680,8 +1681,6 @@ def _f_vldm(ins, P, U, D, W, n, d, i, z):
     if z:
         ins.d = (D << 4) | d
         ins.regs = i >> 1
-        if i & 1 and ins.name[0] == "V":
-            pass
         if ins.regs == 0 or ins.regs > 16 or ins.d + ins.regs > 32:
             ins.unpredictable = True
     else:
@@ -1816,63 +1815,43 @@ _CACHE_LIMIT = 1 << 18
 
 
 class _Table:
-    """Rows of one instruction set plus the lazily filled dispatch cache."""
+    """Rows of one instruction set plus the lazily filled, two-level dispatch cache.
 
-    def __init__(self, rows: list[tuple], isa: str, width: int, key1, key2_mask: int) -> None:
+    Level 1 (`key1(w)`) keeps the rows compatible with `w` on `key1_mask` (and `row_ok`);
+    the cache entry for a full key keeps those also compatible on `key2_mask`.
+    """
+
+    def __init__(self, rows: list[tuple], isa: str, width: int, key1, key1_mask: int,
+                 key2_mask: int, row_ok=None) -> None:
         self.rows = [Row(r, width) for r in rows]
         for r in self.rows:
             _compile_row(r, isa)
             r.triple = (r.mask, r.value, r.fn)
         self.isa = isa
-        self.key1 = key1                  # function word -> level-1 key
+        self.key1 = key1
+        self.key1_mask = key1_mask
         self.key2_mask = key2_mask
+        self.row_ok = row_ok
         self.level1: dict[int, list[Row]] = {}
         self.cache: dict[int, tuple] = {}
         self.interned: dict[tuple, tuple] = {}
 
     def lookup(self, w: int, key: int) -> tuple:
-        """Fill and return the candidate list for `w` (cache key `key`)."""
+        """Fill and return the candidate tuple for `w` (cache key `key`)."""
         k1 = self.key1(w)
         l1 = self.level1.get(k1)
         if l1 is None:
-            l1 = [r for r in self.rows if _compatible(r, w, self.key1_mask)]
+            m1, ok = self.key1_mask, self.row_ok
+            l1 = [r for r in self.rows
+                  if (w ^ r.value) & r.mask & m1 == 0 and (ok is None or ok(r, w))]
             self.level1[k1] = l1
         m2 = self.key2_mask
-        return self.store(key, tuple(r.triple for r in l1 if (w ^ r.value) & r.mask & m2 == 0))
-
-    def store(self, key: int, cands: tuple) -> tuple:
-        """Cache `cands` under `key`, sharing identical candidate tuples; bounded size."""
-        cands = self.interned.setdefault(cands, cands)
-        if len(self.cache) >= _CACHE_LIMIT:       # only random sweeps get here
+        cands = tuple(r.triple for r in l1 if (w ^ r.value) & r.mask & m2 == 0)
+        cands = self.interned.setdefault(cands, cands)     # share identical tuples
+        if len(self.cache) >= _CACHE_LIMIT:                # only random sweeps get here
             self.cache.clear()
         self.cache[key] = cands
         return cands
-
-    key1_mask = 0
-
-
-def _compatible(r: Row, w: int, mask: int) -> bool:
-    return (w ^ r.value) & r.mask & mask == 0
-
-
-# A32: level 1 = bits 31:20 restricted to (cond==1111, bits 27:20); level 2 = bits 11:4.
-def _a32_key1(w: int) -> int:
-    return ((w >> 20) & 0xFF) | (0x100 if w >= 0xF0000000 else 0)
-
-
-_A32 = _Table(E.A32, "a32", 32, _a32_key1, 0x00000FF0)
-_A32.key1_mask = 0x0FF00000     # the cond==1111 split is handled by the row masks below
-
-
-def _a32_lookup(w: int, key: int) -> tuple:
-    t = _A32
-    k1 = _a32_key1(w)
-    l1 = t.level1.get(k1)
-    if l1 is None:
-        l1 = [r for r in t.rows if (w ^ r.value) & r.mask & 0x0FF00000 == 0
-              and _cond_ok(r, w)]
-        t.level1[k1] = l1
-    return t.store(key, tuple(r.triple for r in l1 if (w ^ r.value) & r.mask & 0xFF0 == 0))
 
 
 def _cond_ok(r: Row, w: int) -> bool:
@@ -1884,7 +1863,11 @@ def _cond_ok(r: Row, w: int) -> bool:
     return True
 
 
+# A32: level 1 = bits 27:20 and "cond is 1111"; level 2 = bits 11:4.
+_A32 = _Table(E.A32, "a32", 32, lambda w: ((w >> 20) & 0xFF) | (0x100 if w >= 0xF0000000 else 0),
+              0x0FF00000, 0x00000FF0, _cond_ok)
 _A32_CACHE = _A32.cache
+_a32_lookup = _A32.lookup
 
 
 def decode_a32(word: int, addr: int) -> Insn:
@@ -1904,8 +1887,7 @@ def decode_a32(word: int, addr: int) -> Insn:
 
 
 # T32: w = hw1 << 16 | hw2; level 1 = hw1 bits 12:4, level 2 = hw2 bits 15:4.
-_T32 = _Table(E.T32, "t32", 32, lambda w: (w >> 20) & 0x1FF, 0xFFF0)
-_T32.key1_mask = 0x1FF00000
+_T32 = _Table(E.T32, "t32", 32, lambda w: (w >> 20) & 0x1FF, 0x1FF00000, 0x0000FFF0)
 _T32_CACHE = _T32.cache
 
 
@@ -1924,8 +1906,7 @@ def decode_t32(hw1: int, hw2: int, addr: int, in_it: bool = False) -> Insn:
     return Insn("UNDEFINED", "", 4, addr, COND_AL, w)
 
 
-_T16 = _Table(E.T16, "t16", 16, lambda w: w >> 8, 0xFF)
-_T16.key1_mask = 0xFF00
+_T16 = _Table(E.T16, "t16", 16, lambda w: w >> 8, 0xFF00, 0x00FF)
 _T16_CACHE = _T16.cache
 
 
@@ -1968,8 +1949,8 @@ REG_NAMES = ("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "sb", "sl", "
 COND_NAMES = ("eq", "ne", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt",
               "le", "", "")
 _SHIFT_NAMES = ("lsl", "lsr", "asr", "ror", "rrx")
-_BARRIER = {15: "sy", 14: "st", 13: "ld", 11: "ish", 10: "ishst", 9: "ishld", 7: "nsh",
-            6: "nshst", 5: "nshld", 3: "osh", 2: "oshst", 1: "oshld"}
+_BARRIER = {15: "sy", 14: "st", 11: "ish", 10: "ishst", 7: "nsh", 6: "nshst", 3: "osh",
+            2: "oshst"}                        # ARMv7 names (capstone 5 has no ARMv8 '*ld')
 _VFP_SYSREG = {0: "fpsid", 1: "fpscr", 5: "mvfr2", 6: "mvfr1", 7: "mvfr0", 8: "fpexc",
                9: "fpinst", 10: "fpinst2"}
 
@@ -2130,7 +2111,6 @@ def _vreglist(first: int, count: int, dp: bool) -> str:
 
 def _vfp(ins, base):
     dp = ins.dp_operation
-    nm = ins.name
     ops = [_sreg(ins.d, dp)]
     if ins.n is not None:
         ops.append(_sreg(ins.n, dp))
@@ -2641,9 +2621,6 @@ def _vfp_name(nm: str):
     return lambda i: _vfp(i, stem)
 
 
-_COND_AFTER_DT = ()
-
-
 def disasm(ins: Insn) -> str:
     """Render `ins` as capstone (LLVM) prints it: 'mnemonic operands'."""
     nm = ins.name
@@ -2667,9 +2644,8 @@ def disasm(ins: Insn) -> str:
             mn, ops = nm.lower(), []
     cc = COND_NAMES[ins.cond] if nm != "HVC" else ""
     if ins.enc in ("A2", "T2") and nm in ("MCR", "MRC", "MCRR", "MRRC", "CDP", "LDC_imm",
-                                          "LDC_lit", "STC") and ins.size == 4 and \
-            _is_uncond_cp(ins):
-        mn = mn + "2"
+                                          "LDC_lit", "STC"):
+        mn = mn + "2"                              # the cond = 1111 forms (MRC2 ...)
     if nm in ("LDC_imm", "LDC_lit", "STC") and ins.long:
         mn += "l"
     if cc:
@@ -2679,7 +2655,3 @@ def disasm(ins: Insn) -> str:
         else:
             mn += cc
     return (mn + " " + ", ".join(ops)).rstrip() if ops else mn
-
-
-def _is_uncond_cp(ins) -> bool:
-    return ins.cond == COND_AL and ins.enc[1] == "2"
