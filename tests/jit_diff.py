@@ -107,6 +107,13 @@ def random_insn(rnd: random.Random, thumb: bool) -> str:
     if kind == 12:
         op = rnd.choice(["lsl", "lsr", "asr", "ror"])
         return f"{op}{s}{c} {d}, {m}, #{k}"
+    if kind == 13 and rnd.random() < 0.5:
+        if rnd.random() < 0.5:
+            return f"add{c} sp, sp, #{rnd.randrange(0, 64) * 4}" if rnd.random() < 0.5 else \
+                f"sub{c} sp, sp, #{rnd.randrange(0, 64) * 4}"
+        op = rnd.choice(["vldr", "vstr"])
+        reg = f"d{rnd.randrange(32)}" if rnd.random() < 0.5 else f"s{rnd.randrange(32)}"
+        return f"{op}{c} {reg}, [{rnd.choice(['r9', 'r10'])}, #{rnd.choice(['', '-'])}{rnd.randrange(0, 64) * 4}]"
     op = rnd.choice(["ldrd", "strd"])
     lo = rnd.choice([0, 2, 4])
     return f"{op}{c} r{lo}, r{lo + 1}, [r10, #{rnd.randrange(0, 64) * 4}]"
@@ -221,7 +228,8 @@ def ctypes_copy(dst: ArmState, src: ArmState) -> None:
 
 
 def snapshot(s: ArmState) -> dict:
-    return {"r": [s.r[i] for i in range(15)], "cpsr": pack_cpsr(s) & 0xF80F0000}
+    return {"r": [s.r[i] for i in range(15)], "cpsr": pack_cpsr(s) & 0xF80F0000,
+            "d": [s.d[i] for i in range(32)]}
 
 
 def compare(case: Case) -> tuple[str | None, dict]:
@@ -236,6 +244,9 @@ def compare(case: Case) -> tuple[str | None, dict]:
     for r in range(15):
         if want["r"][r] != got["r"][r]:
             return f"r{r} = {got['r'][r]:#x}, unicorn {want['r'][r]:#x}", stats
+    if want["d"] != got["d"]:
+        k = next(k for k in range(32) if want["d"][k] != got["d"][k])
+        return f"d{k} = {got['d'][k]:#x}, unicorn {want['d'][k]:#x}", stats
     if wmem != gmem:
         off = next(i for i in range(DATA_SIZE) if wmem[i] != gmem[i])
         return f"memory differs at {DATA + off:#x}", stats

@@ -34,6 +34,7 @@ class Ctx:
         self.thumb = thumb
         self.insn = None
         self.cond = AL
+        self.skip: int | None = None     # label closing the current conditional region
 
     # ---- operands -------------------------------------------------------------------------
     def pc_value(self) -> int:
@@ -112,15 +113,23 @@ class Ctx:
         self.end(LinkCond(self.cond, dest, nxt))
 
     def write_pc(self, v, interwork: bool) -> None:
-        """BXWritePC / LoadWritePC (interwork) or BranchWritePC (Thumb ALU writes)."""
-        if self.cond != AL:
-            raise NotImplementedError("conditional indirect branch")   # -> interpreter
+        """BXWritePC / LoadWritePC (interwork) or BranchWritePC (Thumb ALU writes).
+
+        Under a condition the value was computed inside a SkipUnless region (see
+        ``lift_block``): it goes through the scratch word, and the not-taken arm continues
+        with the next instruction."""
+        b = self.b
         if not interwork:
-            v = self.b.emit("And", v, Const(0xFFFFFFFE if self.thumb else 0xFFFFFFFC))
+            v = b.emit("And", v, Const(0xFFFFFFFE if self.thumb else 0xFFFFFFFC))
             if self.thumb:
-                v = self.b.emit("Or", v, Const(1))
-            interwork = True
-        self.end(Indirect(v, interwork))
+                v = b.emit("Or", v, Const(1))
+        if self.cond != AL:
+            b.emit("SetReg", v, attr=17)
+            b.emit("Label", attr=self.skip)
+            nxt = (self.insn.addr + self.insn.size) | int(self.thumb)
+            v = b.emit("Select", b.emit("CondHolds", attr=self.cond), b.emit("GetReg", attr=17),
+                       Const(nxt & 0xFFFFFFFF))
+        self.end(Indirect(v, True))
 
     def load(self, size: int, addr, signed: bool = False):
         name = {1: "Load8", 2: "Load16", 4: "Load32"}[size] + ("S" if signed and size < 4 else "")
@@ -226,6 +235,8 @@ def _dp_result(c: Ctx, i, res) -> None:
 for _stem in _DP:
     for _form in ("imm", "reg", "rsr"):
         LIFTERS[f"{_stem}_{_form}"] = _dp
+for _name in ("ADD_sp_imm", "SUB_sp_imm", "ADD_sp_reg", "SUB_sp_reg"):
+    LIFTERS[_name] = _dp
 
 
 @lifter("LSL_imm", "LSR_imm", "ASR_imm", "ROR_imm", "RRX")
@@ -529,6 +540,21 @@ def _cbz(c: Ctx, i) -> None:
     c.end(Indirect(tgt, True))
 
 
+@lifter("VLDR", "VSTR")
+def _vldr(c: Ctx, i) -> None:
+    """VFP loads/stores move bits: two words for a D register, one for an S register."""
+    b = c.b
+    base = Const(c.pc_value() & ~3) if i.n == 15 else c.r(i.n)
+    addr = b.emit("Add" if i.add else "Sub", base, Const(i.imm32))
+    regs = [32 + i.d] if i.single_reg else [32 + 2 * i.d, 33 + 2 * i.d]
+    for k, sreg in enumerate(regs):
+        a = b.emit("Add", addr, Const(4 * k)) if k else addr
+        if i.name == "VLDR":
+            b.emit("SetReg", c.load(4, a), attr=sreg)
+        else:
+            c.store(4, a, b.emit("GetReg", attr=sreg))
+
+
 @lifter("TBB", "TBH")
 def _tb(c: Ctx, i) -> None:
     b = c.b
@@ -631,8 +657,8 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool) -> Block:
             if fn is None or _g(i, "unpredictable"):
                 raise NotImplementedError(i.name)
             skip = None
-            if c.cond != AL and i.name not in _ENDS and not _writes_pc(i):
-                skip = b.new_label()
+            if c.cond != AL and (i.name not in _ENDS or i.name in _COND_PC):
+                skip = c.skip = b.new_label()
                 b.emit("SkipUnless", attr=(c.cond, skip))
             fn(c, i)
             if skip is not None:
@@ -665,6 +691,7 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool) -> Block:
 
 _ENDS = {"B", "BL_imm", "BL", "BLX_imm", "BX", "BLX_reg", "SVC", "UDF", "UNDEFINED", "BKPT",
          "CBZ", "CBNZ", "TBB", "TBH"}
+_COND_PC = {"BX"}          # block-ending instructions lifted under a condition via write_pc
 
 
 def _writes_pc(i) -> bool:

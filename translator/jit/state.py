@@ -33,6 +33,8 @@ class ArmState(ctypes.Structure):
         ("guest_base", ctypes.c_uint64),
         ("d", ctypes.c_uint64 * 32),        # VFP/NEON D registers (S regs alias them)
         ("insns", ctypes.c_uint64),         # guest instructions run natively (if counted)
+        ("tmp", ctypes.c_uint32),           # scratch: a PC value computed under a condition
+        ("_pad2", ctypes.c_uint32),
     ]
 
 

@@ -111,8 +111,13 @@ class Emitter:
     # state
     @staticmethod
     def _reg(attr: int):
-        """r0-r15 by number; 16 is TPIDRURO (the user read-only thread ID register)."""
-        return mem(RBP, OFFSETS["tpidruro"] if attr == 16 else _R + 4 * attr)
+        """r0-r15 by number; 16 is TPIDRURO (the user read-only thread ID register), 17 the
+        scratch word, 32+k the VFP single-precision register Sk (a half of D(k/2))."""
+        if attr < 16:
+            return mem(RBP, _R + 4 * attr)
+        if attr >= 32:
+            return mem(RBP, OFFSETS["d"] + 4 * (attr - 32))
+        return mem(RBP, OFFSETS["tpidruro"] if attr == 16 else OFFSETS["tmp"])
 
     def op_GetReg(self, i, op, labels):
         self.asm.mov(RAX, self._reg(op.attr))
