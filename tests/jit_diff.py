@@ -80,6 +80,9 @@ def random_insn(rnd: random.Random, thumb: bool) -> str:
         lo, hi = rnd.sample(FREE, 2)
         return f"{op}{c} r{lo}, r{hi}, {n}, {m}"
     if kind == 6:
+        if rnd.random() < 0.4:
+            op = rnd.choice(["uadd8", "usub8", "uqadd8", "uqsub8", "sel"])
+            return f"{op}{c} {d}, {n}, {m}"
         op = rnd.choice(["clz", "rev", "rev16", "revsh", "uxtb", "uxth", "sxtb", "sxth"])
         return f"{op}{c} {d}, {m}"
     if kind == 7:

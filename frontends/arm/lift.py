@@ -555,6 +555,46 @@ def _vldr(c: Ctx, i) -> None:
             c.store(4, a, b.emit("GetReg", attr=sreg))
 
 
+@lifter("UADD8", "USUB8", "UQADD8", "UQSUB8")
+def _parallel_u8(c: Ctx, i) -> None:
+    """Unsigned byte-lane add/subtract (GE bits set by UADD8/USUB8), and the saturating
+    UQADD8/UQSUB8 (GE unchanged), as strlen/memchr use them with SEL."""
+    b = c.b
+    rn, rm = c.r(i.n), c.r(i.m)
+    sub = "SUB" in i.name
+    sat = i.name.startswith("UQ")
+    result = Const(0)
+    ge = Const(0)
+    for k in range(4):
+        a = b.emit("And", b.emit("Lsr", rn, Const(8 * k)), Const(0xFF))
+        x = b.emit("And", b.emit("Lsr", rm, Const(8 * k)), Const(0xFF))
+        r = b.emit("Sub" if sub else "Add", a, x)
+        # r is the exact 9-bit result (negative: bit 31 set): borrow / carry out of the lane
+        ok = b.emit("Msb", r) if sub else b.emit("Bit", r, attr=8)
+        if sat:
+            r = b.emit("Select", ok, Const(0 if sub else 0xFF), r)
+        lane = b.emit("Lsl", b.emit("And", r, Const(0xFF)), Const(8 * k))
+        result = b.emit("Or", result, lane)
+        if not sat:
+            flag = b.emit("Xor", ok, Const(1)) if sub else ok      # USUB8: GE = no borrow
+            ge = b.emit("Or", ge, b.emit("Lsl", flag, Const(k)))
+    if not sat:
+        b.emit("SetFlag", ge, attr="GE")
+    c.set_r(i.d, result)
+
+
+@lifter("SEL")
+def _sel(c: Ctx, i) -> None:
+    b = c.b
+    ge = b.emit("GetFlag", attr="GE")
+    rn, rm = c.r(i.n), c.r(i.m)
+    mask = Const(0)
+    for k in range(4):     # byte mask from GE[3:0]
+        bit = b.emit("Bit", ge, attr=k)
+        mask = b.emit("Or", mask, b.emit("Mul", bit, Const(0xFF << (8 * k))))
+    c.set_r(i.d, b.emit("Or", b.emit("And", rn, mask), b.emit("AndNot", rm, mask)))
+
+
 @lifter("TBB", "TBH")
 def _tb(c: Ctx, i) -> None:
     b = c.b

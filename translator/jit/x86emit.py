@@ -24,6 +24,7 @@ PERM_R, PERM_W = 1, 2
 LOOKUP_BITS = 16                 # indirect-branch table: 2**16 entries of (key, host address)
 
 _FLAG = {f: OFFSETS[f.lower()] for f in "NZCVQ"}
+_FLAG["GE"] = OFFSETS["ge"]        # GE[3:0] in the low byte of a word whose rest stays 0
 _R = OFFSETS["r"]
 
 
