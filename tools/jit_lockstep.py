@@ -80,14 +80,10 @@ def main() -> int:
                     k_j.syscall()
                     # Syscalls run once (on the JIT side); Unicorn's side takes the outcome.
                     for v in mem_j.regions():
-                        if not mem_u.is_free(v.start, v.end - v.start) or True:
-                            try:
-                                mem_u.map(v.start, v.end - v.start, v.prot) \
-                                    if mem_u.vma_at(v.start) is None else None
-                                mem_u.write(v.start, mem_j.read(v.start, v.end - v.start,
-                                                                force=True), force=True)
-                            except Exception:   # noqa: BLE001 - debug tool: best effort
-                                pass
+                        if mem_u.vma_at(v.start) is None:
+                            mem_u.map(v.start, v.end - v.start, v.prot)
+                        mem_u.write(v.start, mem_j.read(v.start, v.end - v.start, force=True),
+                                    force=True)
                     to_unicorn(s, uni.uc)
                     steps += 1
                     continue

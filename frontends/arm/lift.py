@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from translator.jit.ir import (Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref,
-                               Syscall)
+from translator.jit.ir import Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Syscall
 from translator.memory import PROT_EXEC, GuestFault, GuestMemory
 
 from . import decoder as dec
@@ -732,14 +731,6 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool) -> Block:
 _ENDS = {"B", "BL_imm", "BL", "BLX_imm", "BX", "BLX_reg", "SVC", "UDF", "UNDEFINED", "BKPT",
          "CBZ", "CBNZ", "TBB", "TBH"}
 _COND_PC = {"BX"}          # block-ending instructions lifted under a condition via write_pc
-
-
-def _writes_pc(i) -> bool:
-    for f in ("d", "t"):
-        if _g(i, f) == 15:
-            return True
-    regs = _g(i, "registers")
-    return bool(regs and regs >> 15 & 1 and i.name.startswith(("LDM", "POP")))
 
 
 def _it_conditions(firstcond: int, mask: int) -> list[int]:

@@ -51,7 +51,8 @@ class JitBackend:
         self.by_page: dict[int, set[tuple[int, bool]]] = {}   # guest page -> blocks on it
         self.translator = translator or _default_translator
         self.counters = {"blocks_translated": 0, "translate_seconds": 0.0, "exits": 0,
-                         "fallback_insns": 0, "chain_patches": 0, "lookup_misses": 0}
+                         "fallback_insns": 0, "chain_patches": 0, "lookup_misses": 0,
+                         "guest_insns_translated": 0}
         self.kernel: Kernel | None = None
         # The interpreter for what the JIT leaves alone, over the same memory.
         self.interp = UnicornBackend(abi, mem)
@@ -133,7 +134,7 @@ class JitBackend:
                 "blocks_translated": c["blocks_translated"], "exits_to_python": c["exits"],
                 "chain_patches": c["chain_patches"], "lookup_misses": c["lookup_misses"],
                 "translate_us_per_insn": (c["translate_seconds"] * 1e6 / c["guest_insns_translated"]
-                                          if c.get("guest_insns_translated") else None)}
+                                          if c["guest_insns_translated"] else None)}
 
     # ---- translation ----------------------------------------------------------------------
     def _new_site(self, key: tuple[int, bool]) -> int:
@@ -178,7 +179,7 @@ class JitBackend:
         self.lookup[2 * slot + 1] = addr
         c = self.counters
         c["blocks_translated"] += 1
-        c["guest_insns_translated"] = c.get("guest_insns_translated", 0) + block.guest_insns
+        c["guest_insns_translated"] += block.guest_insns
         c["translate_seconds"] += time.perf_counter() - t0
         return addr
 

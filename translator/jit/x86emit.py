@@ -387,7 +387,7 @@ class Emitter:
         """Fault unless every byte of the access is on a page with ``perm``."""
         a = self.asm
         fault = a.label()
-        self._faults.append((fault, pc, addr_reg))
+        self._faults.append((fault, pc))
         a.mov(RDX, addr_reg)
         a.shr(RDX, 12)
         a.test(mem(R14, 0, RDX), perm, 8)
@@ -515,7 +515,7 @@ class Emitter:
         if pending_used:
             a.bind(self._pending_label)
             self._exit(EXIT_PENDING)
-        for lab, pc, _reg in self._faults:
+        for lab, pc in self._faults:
             a.bind(lab)
             a.mov(mem(RBP, OFFSETS["exit_info"]), RAX)   # the address is in eax
             a.mov(mem(RBP, OFFSETS["exit_pc"]), pc & 0xFFFFFFFF)
