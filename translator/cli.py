@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .bench import add_parser as add_bench_parser
     add_bench_parser(sub)
     return p
+    from .sysroot import add_parser as add_sysroot_parser
+    add_sysroot_parser(sub)
 
 
 def _guest_env(setenv: list[str], unsetenv: list[str]) -> dict[str, str]:
@@ -176,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
             from .bench import cmd_bench
             return cmd_bench(a)
         return cmd_run(a) if a.command == "run" else cmd_info(a)
+        if a.command == "sysroot":
+            from .sysroot import cmd_sysroot
+            return cmd_sysroot(a, sys.stderr)
     except ElfError as e:
         print(f"pytrans: {e}", file=sys.stderr)
         return 126 if "Permission denied" in str(e) else (127 if "No such file" in str(e) else 1)

@@ -125,7 +125,7 @@ class Emulator:
         if img.interp is not None:
             path = find_interpreter(img.interp, self.sysroot)
             interp = load_interpreter(mem, abi, path, abi.MMAP_TOP)
-            entry, interp_base = interp.entry, interp.start
+            entry, interp_base = interp.entry, interp.bias   # AT_BASE: the load bias
         # The break starts on the page after the program (kernel: PAGE_ALIGN(end of bss)).
         kernel.brk_start = kernel.brk_cur = page_align_up(main.end)
         kernel.mmap_top = abi.MMAP_TOP

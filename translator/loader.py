@@ -125,9 +125,12 @@ def build_stack(mem: GuestMemory, abi: ModuleType, top: int, argv: list[bytes],
 
 def find_interpreter(interp: str, sysroot: str | None) -> str:
     """Resolve PT_INTERP the way qemu's -L does: sysroot first, then the host."""
-    candidates = ([os.path.join(sysroot, interp.lstrip("/"))] if sysroot else []) + [interp]
+    from .sysroot import resolve_in_root
+    # Symlinks inside the sysroot (Debian's /lib/ld-linux-*.so.* are absolute ones) are
+    # resolved inside it, never against the host's files.
+    candidates = ([resolve_in_root(sysroot, interp)] if sysroot else []) + [interp]
     for c in candidates:
-        if os.path.isfile(c):
+        if c is not None and os.path.isfile(c):
             return c
     hint = "" if sysroot else " (give the guest's root file system with -L SYSROOT)"
     raise ElfError(f"dynamically linked program needs its interpreter {interp}, "

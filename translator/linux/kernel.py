@@ -111,13 +111,16 @@ class Kernel:
             self._warned.add(key)
             print(f"pytrans: {message}", file=self.log, flush=True)
 
-    def path(self, addr: int) -> str:
+    def path(self, addr: int, follow: bool = True) -> str:
         """A guest path argument, resolved against the sysroot (qemu -L semantics)."""
         raw = self.mem.read_cstring(addr)
         p = os.fsdecode(raw)
-        return self.host_path(p)
+        return self.host_path(p, follow)
 
-    def host_path(self, p: str) -> str:
+    def host_path(self, p: str, follow: bool = True) -> str:
+        """Host path for guest path ``p``: an absolute path found in the sysroot (symlinks
+        resolved inside it, never escaping to the host) is used from there, anything else
+        from the host. ``follow=False`` keeps a symlink in the last component (lstat...)."""
         if self.sysroot and p.startswith("/"):
             candidate = os.path.join(self.sysroot, p.lstrip("/"))
             if os.path.lexists(candidate):

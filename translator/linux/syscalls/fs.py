@@ -10,6 +10,7 @@ import struct
 from ...memory import PROT_READ, PROT_WRITE
 from ..host import HOST_O_FLAGS, hsys
 from ..kernel import Kernel
+from .. import procfs
 
 AT_FDCWD = -100
 AT_SYMLINK_NOFOLLOW = 0x100
@@ -33,9 +34,10 @@ def host_dirfd(k: Kernel, fd: int) -> int:
     return AT_FDCWD if fd == AT_FDCWD else k.fds.host(fd)
 
 
-def guest_path(k: Kernel, addr: int) -> bytes:
-    """A path argument as host bytes, sysroot applied to absolute paths."""
-    return os.fsencode(k.path(addr))
+def guest_path(k: Kernel, addr: int, follow: bool = True) -> bytes:
+    """A path argument as host bytes, sysroot applied to absolute paths; ``follow=False``
+    for calls that act on a symlink itself (lstat, readlink, unlink, rename...)."""
+    return os.fsencode(k.path(addr, follow))
 
 
 def oflags_to_host(k: Kernel, flags: int) -> int:
@@ -132,10 +134,11 @@ def sys_pwritev(k: Kernel, fd: int, iov: int, cnt: int, pos: int) -> int:
 
 # ---- open / close / seek ---------------------------------------------------------------------
 def sys_openat(k: Kernel, dirfd: int, path: int, flags: int, mode: int) -> int:
-    p = guest_path(k, path)
-    special = _proc_self(k, p)
+    p = guest_path(k, path, follow=not flags & k.abi.O_FLAGS["O_NOFOLLOW"])
+    special = procfs.open_special(k, p, write=(flags & O_ACCMODE) != os.O_RDONLY)
     if special is not None:
-        p = special
+        return k.fds.install(special)
+    p = procfs.stat_path(k, p, True) or p          # /proc/self/fd/N -> the host's entry
     return _install(k, hsys("openat", host_dirfd(k, dirfd), p, oflags_to_host(k, flags), mode))
 
 
@@ -145,13 +148,6 @@ def sys_open(k: Kernel, path: int, flags: int, mode: int) -> int:
 
 def sys_creat(k: Kernel, path: int, mode: int) -> int:
     return sys_openat(k, AT_FDCWD, path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
-
-
-def _proc_self(k: Kernel, p: bytes) -> bytes | None:
-    """/proc/self/exe must name the guest program, not the Python interpreter."""
-    if p in (b"/proc/self/exe", f"/proc/{k.pid}/exe".encode()):
-        return os.fsencode(k.exe_path)
-    return None
 
 
 def sys_close(k: Kernel, fd: int) -> int:
@@ -200,7 +196,7 @@ def _stat_common(k: Kernel, dirfd: int, path: bytes, flags: int, buf: int) -> in
     else:
         if not path:
             return -errno.ENOENT
-        special = _proc_self(k, path)
+        special = procfs.stat_path(k, path, follow)
         path = special if special is not None else path
         hd = host_dirfd(k, dirfd)
         st = os.stat(path, dir_fd=None if hd == AT_FDCWD else hd, follow_symlinks=follow)
@@ -219,17 +215,20 @@ def sys_stat64(k: Kernel, path: int, buf: int) -> int:
 
 
 def sys_lstat64(k: Kernel, path: int, buf: int) -> int:
-    return _stat_common(k, AT_FDCWD, guest_path(k, path), AT_SYMLINK_NOFOLLOW, buf)
+    return _stat_common(k, AT_FDCWD, guest_path(k, path, follow=False), AT_SYMLINK_NOFOLLOW,
+                        buf)
 
 
 def sys_fstatat64(k: Kernel, dirfd: int, path: int, buf: int, flags: int) -> int:
-    return _stat_common(k, dirfd, guest_path(k, path), flags, buf)
+    return _stat_common(k, dirfd, guest_path(k, path, not flags & AT_SYMLINK_NOFOLLOW), flags,
+                        buf)
 
 
 def sys_statx(k: Kernel, dirfd: int, path: int, flags: int, mask: int, buf: int) -> int:
     # struct statx has one layout on every architecture: the host fills guest memory.
-    p = guest_path(k, path)
-    special = _proc_self(k, p)
+    follow = not flags & AT_SYMLINK_NOFOLLOW
+    p = guest_path(k, path, follow)
+    special = procfs.stat_path(k, p, follow)
     return hsys("statx", host_dirfd(k, dirfd), special if special is not None else p, flags,
                 mask, hbuf(k, buf, 256, PROT_WRITE))
 
@@ -276,10 +275,10 @@ def sys_getdents64(k: Kernel, fd: int, buf: int, count: int) -> int:
 
 # ---- names -----------------------------------------------------------------------------------
 def sys_readlinkat(k: Kernel, dirfd: int, path: int, buf: int, size: int) -> int:
-    p = guest_path(k, path)
+    p = guest_path(k, path, follow=False)
     if k.s32(size) <= 0:
         return -errno.EINVAL
-    special = _proc_self(k, p)
+    special = procfs.readlink_special(k, p)
     if special is not None:
         target = special
     else:
@@ -319,16 +318,16 @@ def sys_rmdir(k: Kernel, path: int) -> int:
 
 
 def sys_unlinkat(k: Kernel, dirfd: int, path: int, flags: int) -> int:
-    return hsys("unlinkat", host_dirfd(k, dirfd), guest_path(k, path), flags)
+    return hsys("unlinkat", host_dirfd(k, dirfd), guest_path(k, path, False), flags)
 
 
 def sys_unlink(k: Kernel, path: int) -> int:
-    return hsys("unlink", guest_path(k, path))
+    return hsys("unlink", guest_path(k, path, False))
 
 
 def sys_renameat2(k: Kernel, olddir: int, old: int, newdir: int, new: int, flags: int) -> int:
-    return hsys("renameat2", host_dirfd(k, olddir), guest_path(k, old), host_dirfd(k, newdir),
-                guest_path(k, new), flags)
+    return hsys("renameat2", host_dirfd(k, olddir), guest_path(k, old, False),
+                host_dirfd(k, newdir), guest_path(k, new, False), flags)
 
 
 def sys_renameat(k: Kernel, olddir: int, old: int, newdir: int, new: int) -> int:
@@ -336,7 +335,7 @@ def sys_renameat(k: Kernel, olddir: int, old: int, newdir: int, new: int) -> int
 
 
 def sys_rename(k: Kernel, old: int, new: int) -> int:
-    return hsys("rename", guest_path(k, old), guest_path(k, new))
+    return hsys("rename", guest_path(k, old, False), guest_path(k, new, False))
 
 
 def sys_linkat(k: Kernel, olddir: int, old: int, newdir: int, new: int, flags: int) -> int:
@@ -401,7 +400,7 @@ def sys_chown(k: Kernel, path: int, uid: int, gid: int) -> int:
 
 
 def sys_lchown(k: Kernel, path: int, uid: int, gid: int) -> int:
-    return hsys("lchown", guest_path(k, path), k.s32(uid), k.s32(gid))
+    return hsys("lchown", guest_path(k, path, False), k.s32(uid), k.s32(gid))
 
 
 def sys_fchownat(k: Kernel, dirfd: int, path: int, uid: int, gid: int, flags: int) -> int:
@@ -640,3 +639,36 @@ def sys_mknod(k: Kernel, path: int, mode: int, dev: int) -> int:
 
 
 HANDLERS.update({"mknodat": sys_mknodat, "mknod": sys_mknod})
+
+
+# ---- extended attributes (ls -l asks for ACLs and SELinux labels) ------------------------------
+def sys_getxattr(k: Kernel, path: int, name: int, value: int, size: int) -> int:
+    return hsys("getxattr", guest_path(k, path), k.mem.read_cstring(name),
+                hbuf(k, value, size, PROT_WRITE), size)
+
+
+def sys_lgetxattr(k: Kernel, path: int, name: int, value: int, size: int) -> int:
+    return hsys("lgetxattr", guest_path(k, path, False), k.mem.read_cstring(name),
+                hbuf(k, value, size, PROT_WRITE), size)
+
+
+def sys_fgetxattr(k: Kernel, fd: int, name: int, value: int, size: int) -> int:
+    return hsys("fgetxattr", host_fd(k, fd), k.mem.read_cstring(name),
+                hbuf(k, value, size, PROT_WRITE), size)
+
+
+def sys_listxattr(k: Kernel, path: int, lst: int, size: int) -> int:
+    return hsys("listxattr", guest_path(k, path), hbuf(k, lst, size, PROT_WRITE), size)
+
+
+def sys_llistxattr(k: Kernel, path: int, lst: int, size: int) -> int:
+    return hsys("llistxattr", guest_path(k, path, False), hbuf(k, lst, size, PROT_WRITE), size)
+
+
+def sys_flistxattr(k: Kernel, fd: int, lst: int, size: int) -> int:
+    return hsys("flistxattr", host_fd(k, fd), hbuf(k, lst, size, PROT_WRITE), size)
+
+
+HANDLERS.update({"getxattr": sys_getxattr, "lgetxattr": sys_lgetxattr,
+                 "fgetxattr": sys_fgetxattr, "listxattr": sys_listxattr,
+                 "llistxattr": sys_llistxattr, "flistxattr": sys_flistxattr})
