@@ -126,3 +126,25 @@ def test_api_errors_are_pytrans_errors(tmp_path):
 
 def test_shell_status_helper():
     assert shell_status(-11) == 139 and shell_status(3) == 3
+
+
+def test_backend_auto_follows_env_preference(monkeypatch):
+    from translator.emulator import resolve_backend
+    monkeypatch.delenv("PYTRANS_BACKEND", raising=False)
+    assert resolve_backend("auto", 32) in ("unicorn", "jit")
+    monkeypatch.setenv("PYTRANS_BACKEND", "jit")
+    assert resolve_backend("auto", 32) == "jit"
+    assert resolve_backend("auto", 64) == "unicorn"      # the JIT translates ARM32 only
+    assert resolve_backend("unicorn", 32) == "unicorn"   # explicit choice wins
+    monkeypatch.setenv("PYTRANS_BACKEND", "bogus")
+    with pytest.raises(PytransError, match="PYTRANS_BACKEND"):
+        resolve_backend("auto", 32)
+    with pytest.raises(PytransError):
+        Emulator(str(A64), backend="jit")
+
+
+def test_backend_env_bogus_is_one_line_error():
+    r = run_pytrans("run", ARM, env={"PYTRANS_BACKEND": "bogus"})
+    assert r.returncode == 1
+    assert r.stderr.decode().splitlines() == [
+        "pytrans: PYTRANS_BACKEND='bogus' is not a backend (available: unicorn, jit)"]

@@ -28,6 +28,29 @@ from .loader import (AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN, 
 from .memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory, page_align_up
 
 BACKENDS = ("unicorn", "jit")
+# What "auto" picks per guest word size (the JIT translates ARM32 only).
+DEFAULT_BACKEND = {32: "unicorn", 64: "unicorn"}
+
+
+def resolve_backend(name: str, bits: int) -> str:
+    """The backend to use for ``name`` ("auto", "unicorn" or "jit") on a ``bits``-bit guest.
+
+    "auto" follows ``$PYTRANS_BACKEND`` when set (a preference: "jit" still means Unicorn for
+    AArch64 guests, which the JIT does not translate), else the per-architecture default.
+    """
+    if name == "auto":
+        pref = os.environ.get("PYTRANS_BACKEND", "")
+        if pref and pref not in BACKENDS:
+            raise PytransError(f"PYTRANS_BACKEND={pref!r} is not a backend "
+                               f"(available: {', '.join(BACKENDS)})")
+        if pref == "jit" and bits != 32:
+            pref = "unicorn"
+        return pref or DEFAULT_BACKEND[bits]
+    if name not in BACKENDS:
+        raise PytransError(f"unknown backend {name!r} (available: auto, {', '.join(BACKENDS)})")
+    return name
+
+
 ARCHES = {EM_ARM: "frontends.arm.abi", EM_AARCH64: "frontends.aarch64.abi"}
 
 
@@ -64,21 +87,21 @@ class Emulator:
 
     def __init__(self, program: str | os.PathLike, argv: list[str] | None = None,
                  env: dict[str, str] | None = None, *, sysroot: str | None = None,
-                 backend: str = "unicorn", stdin: bytes | str | BinaryIO | None = None,
+                 backend: str = "auto", stdin: bytes | str | BinaryIO | None = None,
                  stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                  strace: TextIO | None = None, log: TextIO | None = None,
                  on_kernel=None):
-        if backend not in BACKENDS:
-            raise PytransError(f"unknown backend {backend!r} (available: {', '.join(BACKENDS)})")
+        if backend != "auto" and backend not in BACKENDS:
+            raise PytransError(f"unknown backend {backend!r} (available: auto, {', '.join(BACKENDS)})")
         self.program = os.fspath(program)
         self.argv = list(argv) if argv is not None else [self.program]
         self.env = dict(os.environ if env is None else env)
         self.sysroot = sysroot
-        self.backend_name = backend
         self.strace = strace
         self.log = log or sys.stderr
         self.image = parse_elf(self.program)
         self.abi = abi_for(self.image)
+        self.backend_name = backend = resolve_backend(backend, self.abi.BITS)
         if backend == "jit" and self.abi.BITS != 32:
             raise PytransError("the jit backend translates 32-bit ARM guests only "
                                "(use --backend unicorn for AArch64)")
