@@ -42,22 +42,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-0", dest="argv0", metavar="ARGV0", help="argv[0] for the guest")
     r.add_argument("--strace", action="store_true",
                    help="log every syscall with its arguments and result to stderr")
-    r.add_argument("--backend", default="unicorn", choices=["unicorn", "jit"],
-                   help="execution backend: unicorn (default), or jit (our own ARM32 JIT, "
+    r.add_argument("--backend", default="auto", choices=["auto", "unicorn", "jit"],
+                   help="execution backend: auto (default: $PYTRANS_BACKEND if set, else the "
+                        "architecture's default), unicorn, or jit (our own ARM32 JIT, "
                         "in development)")
     r.add_argument("--stats", action="store_true",
                    help="print run statistics to stderr when the guest ends")
     r.add_argument("--stats-json", metavar="FILE",
                    help="write run statistics as JSON to FILE (used by `pytrans bench`)")
+    # Internal (guest execve): guest descriptors inherited 1:1 from host ones; ARGS literal.
+    r.add_argument("--fds", help=argparse.SUPPRESS)
     r.add_argument("program", metavar="PROGRAM")
     r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     i = sub.add_parser("info", help="describe a guest program (architecture, segments)")
     i.add_argument("program", metavar="PROGRAM")
     from .bench import add_parser as add_bench_parser
     add_bench_parser(sub)
-    return p
     from .sysroot import add_parser as add_sysroot_parser
     add_sysroot_parser(sub)
+    return p
 
 
 def _guest_env(setenv: list[str], unsetenv: list[str]) -> dict[str, str]:
@@ -89,7 +92,12 @@ def _watch_host_signals(emu_ref: list) -> None:
                 continue
             _die_by_signal(sig)
 
-    threading.Thread(target=watcher, name="pytrans-signals", daemon=True).start()
+    def start() -> None:
+        threading.Thread(target=watcher, name="pytrans-signals", daemon=True).start()
+
+    start()
+    # Threads do not survive fork(): a guest's forked child needs its own watcher.
+    os.register_at_fork(after_in_child=start)
 
 
 def _die_by_signal(sig: int) -> None:
@@ -112,13 +120,16 @@ def _die_by_signal(sig: int) -> None:
 
 def cmd_run(a: argparse.Namespace) -> int:
     from .emulator import Emulator
-    if a.args and a.args[0] == "--":
+    if a.args and a.args[0] == "--" and a.fds is None:
         a.args = a.args[1:]
     env = _guest_env(a.setenv, a.unsetenv)
     argv = [a.argv0 if a.argv0 is not None else a.program] + a.args
     kernel_ref: list = []
+    inherit = None if a.fds is None else [int(x) for x in a.fds.split(",") if x]
     emu = Emulator(a.program, argv, env, sysroot=a.sysroot, backend=a.backend,
-                   strace=sys.stderr if a.strace else None, on_kernel=kernel_ref.append)
+                   strace=sys.stderr if a.strace else None, on_kernel=kernel_ref.append,
+                   inherit_fds=inherit)
+    emu.owns_process = True
     _watch_host_signals(kernel_ref)
     try:
         status = emu.run()
@@ -177,10 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         if a.command == "bench":
             from .bench import cmd_bench
             return cmd_bench(a)
-        return cmd_run(a) if a.command == "run" else cmd_info(a)
         if a.command == "sysroot":
             from .sysroot import cmd_sysroot
             return cmd_sysroot(a, sys.stderr)
+        return cmd_run(a) if a.command == "run" else cmd_info(a)
     except ElfError as e:
         print(f"pytrans: {e}", file=sys.stderr)
         return 126 if "Permission denied" in str(e) else (127 if "No such file" in str(e) else 1)
