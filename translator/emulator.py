@@ -90,7 +90,7 @@ class Emulator:
                  backend: str = "auto", stdin: bytes | str | BinaryIO | None = None,
                  stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                  strace: TextIO | None = None, log: TextIO | None = None,
-                 on_kernel=None):
+                 on_kernel=None, inherit_fds: list[int] | None = None):
         if backend != "auto" and backend not in BACKENDS:
             raise PytransError(f"unknown backend {backend!r} (available: auto, {', '.join(BACKENDS)})")
         self.program = os.fspath(program)
@@ -109,6 +109,10 @@ class Emulator:
         self.stats: dict = {}
         self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
         self._on_kernel = on_kernel     # called with the Kernel once it exists
+        # Guest execve may replace this host process (the CLI sets it; an API caller's
+        # process is not ours, so there exec runs the new program in a child instead).
+        self.owns_process = False
+        self.inherit_fds = inherit_fds
 
     # ---- set-up ---------------------------------------------------------------------------
     def _std_fds(self) -> tuple[tuple[int, int, int], list, list]:
@@ -189,12 +193,23 @@ class Emulator:
     def run(self) -> int:
         """Run the guest to completion; return its exit status (128+N if killed by signal N)."""
         std, cleanup, capture = self._std_fds()
+        inherit = self.inherit_fds
+        if inherit is not None:     # after a guest execve: guest fd N is host fd N
+            std = tuple(h if i in inherit else -1 for i, h in enumerate(std))
         mem = GuestMemory(self.abi.ADDRESS_SPACE)
         fds = FdTable(std)
+        for g in inherit or ():
+            if g > 2:
+                fds.fds[g] = g
+        parent_pid = os.getpid()
         try:
             kernel = Kernel(self.abi, mem, fds, argv=[os.fsencode(a) for a in self.argv],
                             exe_path=os.path.abspath(self.program), sysroot=self.sysroot,
                             strace=self.strace, log=self.log)
+            kernel.exec_options = ((["-L", self.sysroot] if self.sysroot else [])
+                                   + ["--backend", self.backend_name]
+                                   + (["--strace"] if self.strace is not None else []))
+            kernel.exec_in_place = self.owns_process
             if self._on_kernel is not None:
                 self._on_kernel(kernel)
             entry, sp = self._load(mem, kernel)
@@ -203,7 +218,15 @@ class Emulator:
             backend.start(entry, sp, {self.abi.SYSCALL_ARG_REGS[0]: 0})
             t0 = time.perf_counter()
             end = backend.run(kernel)
+            if os.getpid() != parent_pid:
+                _end_forked_child(_termination(end), self.log)
             self.stats = self._collect_stats(backend, kernel, time.perf_counter() - t0)
+        except BaseException:
+            if os.getpid() != parent_pid:   # a guest fork's child never returns to the caller
+                import traceback
+                traceback.print_exc()
+                os._exit(70)
+            raise
         finally:
             fds.close_all()
             mem.close()
@@ -224,6 +247,22 @@ class Emulator:
         exits = stats.get("exits_to_python", kernel.syscall_count)
         stats["exits_to_python_per_second"] = exits / seconds if seconds > 0 else 0.0
         return stats
+
+
+def _end_forked_child(t: Termination, log: TextIO) -> None:
+    """End a child created by a guest fork the way the guest process ended (never returns):
+    its parent (a guest calling wait4) must see the exit status or the killing signal."""
+    for stream in (sys.stdout, sys.stderr, log):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    if t.signal:
+        if t.signal not in (sigs.SIGPIPE, sigs.SIGINT):
+            print(f"pytrans: {t.describe()}", file=log, flush=True)
+        from .cli import _die_by_signal
+        _die_by_signal(t.signal)
+    os._exit(t.status)
 
 
 def _termination(end: GuestExit) -> Termination:

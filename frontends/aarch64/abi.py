@@ -35,6 +35,9 @@ SYSCALL_RET_REG = "x0"
 SYSCALL_ARGS: dict[str, tuple] = {}
 SYSCALL_ALIASES = {"fstat": "fstat64", "newfstatat": "fstatat64"}
 SYSCALL_EXCLUDE: frozenset[str] = frozenset()
+# clone(2) argument order: ARM and arm64 select CONFIG_CLONE_BACKWARDS, so the kernel's
+# clone is (flags, newsp, parent_tidptr, tls, child_tidptr) - tls before child_tid.
+CLONE_ARGS = ("flags", "newsp", "parent_tid", "tls", "child_tid")
 SYSCALLS = NUMBERS
 
 STAT = Layout("stat", [

@@ -69,6 +69,9 @@ SYSCALL_ALIASES = {"ARM_set_tls": "set_tls", "ARM_cacheflush": "cacheflush",
                    "utimensat_time64": "utimensat_time64"}
 # Legacy entry points with pre-LFS struct layouts that EABI C libraries never use.
 SYSCALL_EXCLUDE = frozenset({"stat", "lstat", "fstat", "statfs", "fstatfs", "getdents"})
+# clone(2) argument order: ARM and arm64 select CONFIG_CLONE_BACKWARDS, so the kernel's
+# clone is (flags, newsp, parent_tidptr, tls, child_tidptr) - tls before child_tid.
+CLONE_ARGS = ("flags", "newsp", "parent_tid", "tls", "child_tid")
 SYSCALLS = NUMBERS
 
 # ---- struct layouts (arch/arm/include/uapi/asm/*.h, EABI alignment) --------------------

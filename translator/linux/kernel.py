@@ -83,6 +83,11 @@ class Kernel:
     sigpending: int = 0
     umask_value: int = 0o022
     syscall_count: int = 0
+    # execve of a guest ELF re-runs pytrans with these `pytrans run` options (-L, --backend,
+    # --strace); exec_in_place says the host process may be replaced (the CLI, forked children).
+    exec_options: list[str] = field(default_factory=list)
+    exec_in_place: bool = False
+    vfork_done_fd: int = -1       # vfork child: closing it (exec or exit) resumes the parent
 
     def __post_init__(self) -> None:
         self.pid = os.getpid()

@@ -116,3 +116,18 @@ def sys_pselect6_time64(k: Kernel, nfds: int, r: int, w: int, x: int, tsp: int, 
 HANDLERS = {"poll": sys_poll, "ppoll": sys_ppoll, "ppoll_time64": sys_ppoll_time64,
             "_newselect": sys_select, "select": sys_select, "pselect6": sys_pselect6,
             "pselect6_time64": sys_pselect6_time64}
+
+
+# ---- event counters ---------------------------------------------------------------------------
+def sys_eventfd2(k: Kernel, initval: int, flags: int) -> int:
+    # EFD_CLOEXEC / EFD_NONBLOCK are O_CLOEXEC / O_NONBLOCK: the same bits on ARM and x86-64;
+    # the counter is read and written as 8 bytes, the same everywhere.
+    res = hsys("eventfd2", initval & 0xFFFFFFFF, flags & 0xFFFFFFFF)
+    return res if res < 0 else k.fds.install(res)
+
+
+def sys_eventfd(k: Kernel, initval: int) -> int:
+    return sys_eventfd2(k, initval, 0)
+
+
+HANDLERS.update({"eventfd2": sys_eventfd2, "eventfd": sys_eventfd})

@@ -7,10 +7,11 @@ import os
 import resource
 import socket
 import struct
+import sys
 
 from frontends.aarch64.abi import SYSINFO as HOST_SYSINFO   # x86-64 has the same LP64 layout
 
-from ...memory import PROT_WRITE
+from ...memory import PROT_WRITE, GuestFault
 from ..host import hsys
 from ..kernel import GuestExit, Kernel
 
@@ -310,3 +311,121 @@ def sys_waitid(k: Kernel, idtype: int, id_: int, infop: int, options: int, rusag
 
 
 HANDLERS.update({"getrusage": sys_getrusage, "wait4": sys_wait4, "waitid": sys_waitid})
+
+
+# ---- new processes: fork, vfork, clone without CLONE_VM ------------------------------------------
+CSIGNAL = 0xFF
+CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
+CLONE_PIDFD, CLONE_PTRACE, CLONE_VFORK, CLONE_PARENT = 0x1000, 0x2000, 0x4000, 0x8000
+CLONE_THREAD, CLONE_NEWNS, CLONE_SYSVSEM, CLONE_SETTLS = 0x10000, 0x20000, 0x40000, 0x80000
+CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID = 0x100000, 0x200000
+CLONE_DETACHED, CLONE_UNTRACED, CLONE_CHILD_SETTID = 0x400000, 0x800000, 0x1000000
+# Flags a host fork() gives for free or that only matter to tracers / namespaces we lack.
+_FORK_OK = (CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID
+            | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_PTRACE | CLONE_SYSVSEM
+            | 0x80000000)                                   # CLONE_IO
+_NAMESPACES = CLONE_NEWNS | 0x7E000000                      # CLONE_NEWCGROUP .. CLONE_NEWNET
+
+
+def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
+          ctid: int = 0) -> int:
+    """A new process as a host fork of the whole emulator.
+
+    Guest memory is a private host mapping, so the child gets a copy-on-write copy (guest
+    MAP_SHARED mappings stay shared); Unicorn and the JIT's code cache are plain process
+    memory. The guest pid is the host pid. CLONE_VM without CLONE_THREAD is only used
+    together with CLONE_VFORK (posix_spawn), where running the child on a copy is what
+    qemu-user does too: the parent is suspended until the child execs or exits anyway.
+    """
+    if flags & CLONE_THREAD or (flags & CLONE_VM and not flags & CLONE_VFORK):
+        # Threads (CLONE_VM|CLONE_THREAD) run on host threads over shared memory: not here yet.
+        k.warn_once("clone-thread", f"clone flags {flags:#x} (threads) are not supported "
+                    "yet: -ENOSYS")
+        return -errno.ENOSYS
+    if flags & _NAMESPACES:     # CLONE_NEW*: privileges and namespaces we do not emulate
+        return -errno.EPERM
+    if flags & ~(_FORK_OK | CLONE_VM):
+        # Shared fd tables / fs info / parent between processes cannot be a host fork.
+        k.warn_once(f"clone{flags:#x}", f"clone flags {flags:#x} are not supported: -EINVAL")
+        return -errno.EINVAL
+    exit_signal = flags & CSIGNAL
+    if exit_signal not in (0, 17):
+        # A host fork always reports SIGCHLD; other exit signals are rare (and qemu's too).
+        k.warn_once("clone-exitsig", f"clone exit signal {exit_signal} reported as SIGCHLD")
+    vfork_r = vfork_w = -1
+    if flags & CLONE_VFORK:
+        vfork_r, vfork_w = os.pipe2(os.O_CLOEXEC)
+    for stream in (sys.stdout, sys.stderr, k.strace, k.log):
+        if stream is not None:
+            try:
+                stream.flush()      # nothing buffered may be written twice
+            except (OSError, ValueError):
+                pass
+    pid = os.fork()
+    if pid == 0:
+        k.pid = os.getpid()
+        k.exec_in_place = True          # a forked child is ours to replace or end
+        if k.vfork_done_fd >= 0:        # a vfork child's grandchild must not hold its parent
+            os.close(k.vfork_done_fd)
+        k.vfork_done_fd = vfork_w
+        if vfork_r >= 0:
+            os.close(vfork_r)
+        if newsp:
+            k.cpu.write_reg("sp", newsp)
+        if flags & CLONE_SETTLS:
+            k.cpu.set_tls(tls)
+        if flags & CLONE_CHILD_SETTID:
+            _put_tid(k, ctid, k.pid)
+        if flags & CLONE_CHILD_CLEARTID:
+            k.tid_address = ctid
+        return 0
+    if flags & CLONE_PARENT_SETTID:
+        _put_tid(k, ptid, pid)
+    if vfork_w >= 0:
+        os.close(vfork_w)
+        try:
+            while os.read(vfork_r, 64):     # EOF: the child exec'd or exited
+                pass
+        finally:
+            os.close(vfork_r)
+    return pid
+
+
+def _put_tid(k: Kernel, addr: int, tid: int) -> None:
+    if addr:
+        try:
+            k.mem.write_u32(addr, tid)
+        except GuestFault:
+            pass                # the kernel ignores a bad tid pointer here too
+
+
+def sys_fork(k: Kernel) -> int:
+    return _fork(k, 17)
+
+
+def sys_vfork(k: Kernel) -> int:
+    return _fork(k, CLONE_VM | CLONE_VFORK | 17)
+
+
+def sys_clone(k: Kernel, a0: int, a1: int, a2: int, a3: int, a4: int) -> int:
+    args = dict(zip(k.abi.CLONE_ARGS, (a0, a1, a2, a3, a4)))
+    return _fork(k, args["flags"] & 0xFFFFFFFF, args["newsp"], args["parent_tid"],
+                 args["tls"], args["child_tid"])
+
+
+def sys_clone3(k: Kernel, uargs: int, size: int) -> int:
+    # glibc (2.34+) tries clone3 first and falls back to clone on -ENOSYS.
+    return -errno.ENOSYS
+
+
+# ---- process groups and sessions ---------------------------------------------------------------
+def sys_setpgid(k: Kernel, pid: int, pgid: int) -> int:
+    return hsys("setpgid", k.s32(pid), k.s32(pgid))
+
+
+def sys_setsid(k: Kernel) -> int:
+    return hsys("setsid")
+
+
+HANDLERS.update({"fork": sys_fork, "vfork": sys_vfork, "clone": sys_clone,
+                 "clone3": sys_clone3, "setpgid": sys_setpgid, "setsid": sys_setsid})

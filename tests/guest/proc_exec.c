@@ -1,0 +1,153 @@
+/* execve from a guest: guest programs, host programs, scripts, errors, descriptors across
+   exec, vfork+exec, and pipe chains between processes. argv[1] picks the scenario. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int wait_status(pid_t pid) {
+    int st;
+    if (waitpid(pid, &st, 0) != pid) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* fork, exec argv in the child (stdin from `in` if >= 0), return its status. */
+static int run(char *const argv[], int in) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (in >= 0) { dup2(in, 0); close(in); }
+        execve(argv[0], argv, environ);
+        printf("execve %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (in >= 0) close(in);
+    return wait_status(pid);
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "args")) {            /* what an exec'd guest sees */
+        for (int i = 0; i < argc; i++) printf("argv[%d]=%s\n", i, argv[i]);
+        printf("PROC_ENV=%s\n", getenv("PROC_ENV") ? getenv("PROC_ENV") : "(unset)");
+        printf("pid=%d\n", (int)getpid());
+        return 3;
+    }
+    if (!strcmp(mode, "fd")) {              /* is descriptor argv[2] open after exec? */
+        int fd = atoi(argv[2]);
+        int r = fcntl(fd, F_GETFD);
+        printf("fd %d: %s\n", fd, r < 0 ? strerror(errno) : "open");
+        if (r >= 0 && argc > 3) { write(fd, argv[3], strlen(argv[3])); }
+        return 0;
+    }
+    if (!strcmp(mode, "self")) {            /* exec ourselves in place: same pid */
+        char pidbuf[32];
+        snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
+        printf("before pid=%s\n", pidbuf);
+        fflush(stdout);
+        char *nargv[] = {"renamed-argv0", "args", "x y", "", "--", NULL};
+        char *nenv[] = {"PROC_ENV=from-execve", NULL};
+        execve(argv[0], nargv, nenv);
+        printf("execve failed: %s\n", strerror(errno));
+        return 1;
+    }
+    if (!strcmp(mode, "errors")) {
+        char *nargv[] = {"x", NULL};
+        const char *paths[] = {"/nonexistent/prog", "/tmp", argv[2], argv[3], NULL};
+        for (int i = 0; paths[i]; i++) {
+            errno = 0;
+            execve(paths[i], nargv, environ);
+            printf("%s: %s\n", i < 2 ? paths[i] : (i == 2 ? "noexec-file" : "garbage-file"),
+                   strerror(errno));
+        }
+        return 0;
+    }
+    if (!strcmp(mode, "host")) {            /* a host program and a host script */
+        char *echo[] = {"/bin/echo", "host", "echo", "ran", NULL};
+        printf("status=%d\n", run(echo, -1));
+        char *script[] = {argv[2], "one", "two", NULL};
+        printf("status=%d\n", run(script, -1));
+        return 0;
+    }
+    if (!strcmp(mode, "script")) {          /* a #! script whose interpreter is a guest */
+        char *script[] = {argv[2], "scriptarg", NULL};
+        printf("status=%d\n", run(script, -1));
+        return 0;
+    }
+    if (!strcmp(mode, "cloexec")) {         /* pipe2(O_CLOEXEC), dup3, eventfd across exec */
+        int a[2], b[2];
+        pipe2(a, O_CLOEXEC);
+        pipe2(b, 0);
+        int d = dup3(b[1], 20, O_CLOEXEC);
+        int e = eventfd(5, 0);
+        char fa[16], fb[16], fd20[16], fe[16];
+        snprintf(fa, sizeof fa, "%d", a[1]);
+        snprintf(fb, sizeof fb, "%d", b[1]);
+        snprintf(fd20, sizeof fd20, "%d", d);
+        snprintf(fe, sizeof fe, "%d", e);
+        char *c1[] = {argv[0], "fd", fa, NULL};
+        char *c2[] = {argv[0], "fd", fb, "via-inherited-pipe", NULL};
+        char *c3[] = {argv[0], "fd", fd20, NULL};
+        char *c4[] = {argv[0], "fd", fe, NULL};
+        run(c1, -1); run(c2, -1); run(c3, -1); run(c4, -1);
+        close(b[1]); close(d);
+        char buf[64] = {0};
+        read(b[0], buf, sizeof buf - 1);
+        printf("parent read: %s\n", buf);
+        uint64_t v = 0;
+        eventfd_write(e, 7);
+        eventfd_read(e, &v);
+        printf("eventfd: %llu\n", (unsigned long long)v);
+        return 0;
+    }
+    if (!strcmp(mode, "vfork")) {
+        fflush(stdout);
+        pid_t pid = vfork();
+        if (pid == 0) {
+            char *nargv[] = {argv[0], "args", "from-vfork", NULL};
+            execve(argv[0], nargv, environ);
+            _exit(127);
+        }
+        printf("vfork child status=%d\n", wait_status(pid));
+        return 0;
+    }
+    if (!strcmp(mode, "pipe")) {            /* parent -> pipe -> child's stdin -> exec wc */
+        int p[2];
+        pipe(p);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            dup2(p[0], 0);
+            close(p[0]); close(p[1]);
+            char *nargv[] = {argv[2], "wc:", NULL};
+            execve(argv[2], nargv, environ);
+            _exit(127);
+        }
+        close(p[0]);
+        for (int i = 0; i < 100; i++) dprintf(p[1], "line %d of the pipe\n", i);
+        close(p[1]);
+        printf("wc status=%d\n", wait_status(pid));
+        return 0;
+    }
+    if (!strcmp(mode, "chain")) {           /* fork/exec/wait three levels deep */
+        int depth = argc > 2 ? atoi(argv[2]) : 0;
+        printf("level %d pid-ok=%d\n", depth, getpid() > 1);
+        if (depth >= 3) return depth;
+        char next[16];
+        snprintf(next, sizeof next, "%d", depth + 1);
+        char *nargv[] = {argv[0], "chain", next, NULL};
+        int st = run(nargv, -1);
+        printf("level %d child status=%d\n", depth, st);
+        return st + 1;
+    }
+    fprintf(stderr, "unknown mode\n");
+    return 2;
+}
