@@ -1716,39 +1716,56 @@ _FORMS = {k[3:]: v for k, v in list(globals().items()) if k.startswith("_f_")}
 # Pattern compilation
 
 
+def _tr(one: str) -> dict:
+    """A translation table: characters in ``one`` -> '1', every other pattern char -> '0'."""
+    chars = "01#$" + "".join(map(chr, range(65, 91))) + "".join(map(chr, range(97, 123)))
+    return str.maketrans({c: ("1" if c in one else "0") for c in chars})
+
+
+# Patterns become bit strings with "(0)" -> "#" and "(1)" -> "$" (single characters), then
+# mask/value/should-be bits come from str.translate + int(..., 2): parsing every row at import
+# with a per-token loop cost ~25 ms of start-up.
+_TR_MASK, _TR_VALUE, _TR_SBM, _TR_SBV = _tr("01"), _tr("1"), _tr("#$"), _tr("$")
+
+
 class Row:
     """One compiled encoding row."""
 
-    __slots__ = ("name", "enc", "pattern", "form", "consts", "mask", "value", "fields",
-                 "sb_mask", "sb_value", "fn", "width", "triple")
+    __slots__ = ("name", "enc", "pattern", "form", "consts", "mask", "value", "_fields",
+                 "sb_mask", "sb_value", "fn", "width", "triple", "_bits")
 
     def __init__(self, row: tuple, width: int) -> None:
         self.name, self.enc, self.pattern, self.form = row[:4]
         self.consts = row[4] if len(row) > 4 else {}
         self.width = width
+        self.fn = self.triple = self._fields = None
         self._parse()
 
     def _parse(self) -> None:
-        toks = re.findall(r"\([01]\)|[01A-Za-z]", self.pattern.replace("|", ""))
-        if len(toks) != self.width:
+        bits = (self.pattern.replace("|", "").replace(" ", "")
+                .replace("(0)", "#").replace("(1)", "$"))
+        if len(bits) != self.width or not bits.isalnum() and \
+                not bits.replace("#", "").replace("$", "").isalnum():
+            toks = re.findall(r"\([01]\)|[01A-Za-z]", self.pattern.replace("|", ""))
             raise ValueError(f"{self.name} {self.enc}: pattern has {len(toks)} bits: "
                              f"{self.pattern!r}")
-        mask = value = sbm = sbv = 0
-        fields: dict[str, list[int]] = {}
-        for k, tok in enumerate(toks):
-            bit = self.width - 1 - k
-            if tok in "01":
-                mask |= 1 << bit
-                value |= int(tok) << bit
-            elif tok[0] == "(":
-                sbm |= 1 << bit
-                sbv |= int(tok[1]) << bit
-            elif tok == "x":
-                pass
-            else:
-                fields.setdefault(tok, []).append(bit)
-        self.mask, self.value, self.sb_mask, self.sb_value = mask, value, sbm, sbv
-        self.fields = fields
+        self._bits = bits
+        self.mask = int(bits.translate(_TR_MASK), 2)
+        self.value = int(bits.translate(_TR_VALUE), 2)
+        self.sb_mask = int(bits.translate(_TR_SBM), 2)
+        self.sb_value = int(bits.translate(_TR_SBV), 2)
+
+    @property
+    def fields(self) -> dict[str, list[int]]:
+        """Field letter -> its bit numbers, most significant first (computed on demand)."""
+        if self._fields is None:
+            fields: dict[str, list[int]] = {}
+            top = self.width - 1
+            for k, tok in enumerate(self._bits):
+                if tok not in "01#$x":
+                    fields.setdefault(tok, []).append(top - k)
+            self._fields = fields
+        return self._fields
 
 
 def _extract_expr(bits: list[int]) -> str:
@@ -1823,10 +1840,9 @@ class _Table:
 
     def __init__(self, rows: list[tuple], isa: str, width: int, key1, key1_mask: int,
                  key2_mask: int, row_ok=None) -> None:
+        # Rows are compiled lazily (``lookup`` compiles the ones a word can reach): compiling
+        # all ~950 at import cost ~0.1 s of every run's start-up, and a run needs a few dozen.
         self.rows = [Row(r, width) for r in rows]
-        for r in self.rows:
-            _compile_row(r, isa)
-            r.triple = (r.mask, r.value, r.fn)
         self.isa = isa
         self.key1 = key1
         self.key1_mask = key1_mask
@@ -1835,6 +1851,11 @@ class _Table:
         self.level1: dict[int, list[Row]] = {}
         self.cache: dict[int, tuple] = {}
         self.interned: dict[tuple, tuple] = {}
+
+    def _compile(self, r: Row) -> tuple:
+        _compile_row(r, self.isa)
+        r.triple = (r.mask, r.value, r.fn)
+        return r.triple
 
     def lookup(self, w: int, key: int) -> tuple:
         """Fill and return the candidate tuple for `w` (cache key `key`)."""
@@ -1846,7 +1867,8 @@ class _Table:
                   if (w ^ r.value) & r.mask & m1 == 0 and (ok is None or ok(r, w))]
             self.level1[k1] = l1
         m2 = self.key2_mask
-        cands = tuple(r.triple for r in l1 if (w ^ r.value) & r.mask & m2 == 0)
+        cands = tuple(r.triple or self._compile(r) for r in l1
+                      if (w ^ r.value) & r.mask & m2 == 0)
         cands = self.interned.setdefault(cands, cands)     # share identical tuples
         if len(self.cache) >= _CACHE_LIMIT:                # only random sweeps get here
             self.cache.clear()

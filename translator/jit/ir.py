@@ -18,20 +18,51 @@ from dataclasses import dataclass, field
 from typing import Union
 
 
-@dataclass(frozen=True)
 class Const:
-    value: int
+    """An immediate 32-bit value (immutable; a plain slotted class because translation
+    builds many of these and a frozen dataclass is several times slower to construct)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Const and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash((Const, self.value))
 
     def __repr__(self) -> str:
         return f"#{self.value:#x}"
 
 
-@dataclass(frozen=True)
 class Ref:
-    index: int
+    """The value produced by the operation at ``index`` in its block (immutable: use
+    ``REFS[i]`` rather than building new ones on hot paths)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Ref and other.index == self.index
+
+    def __hash__(self) -> int:
+        return hash((Ref, self.index))
 
     def __repr__(self) -> str:
         return f"%{self.index}"
+
+
+REFS: list[Ref] = [Ref(i) for i in range(1024)]      # shared Ref(i) objects
+
+
+def grow_refs(n: int) -> None:
+    """Make sure REFS[i] exists for every i < n."""
+    while len(REFS) < n:
+        REFS.append(Ref(len(REFS)))
 
 
 Operand = Union[Const, Ref, int, str, None]
@@ -139,11 +170,14 @@ class Block:
 
     # ---- building -------------------------------------------------------------------------
     def emit(self, opcode: str, *args: Operand, attr: object = None) -> Ref:
-        nargs, _, _ = OPCODES[opcode]
-        if len(args) != nargs:
-            raise ValueError(f"{opcode} takes {nargs} operands, got {len(args)}")
-        self.ops.append(Op(opcode, tuple(args), attr))
-        return Ref(len(self.ops) - 1)
+        if len(args) != OPCODES[opcode][0]:
+            raise ValueError(f"{opcode} takes {OPCODES[opcode][0]} operands, got {len(args)}")
+        ops = self.ops
+        i = len(ops)
+        ops.append(Op(opcode, args, attr))
+        if i >= len(REFS):
+            grow_refs(i + 1)
+        return REFS[i]
 
     def new_label(self) -> int:
         self.next_label += 1

@@ -9,6 +9,7 @@ permission table at r14 turns accesses to unmapped or protected pages into guest
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,6 +17,7 @@ from ..backends.x86.asm import (CC, R13, R14, R15, RAX, RBP, RCX, RDX, RSP, Asm,
 from .codecache import SPILL_SLOTS
 from .ir import (Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
 from .state import OFFSETS
+from .x86emit_vfp import VfpEmitter
 
 EXIT_LINK_MISS, EXIT_INDIRECT, EXIT_SYSCALL, EXIT_FALLBACK = 1, 2, 3, 4
 EXIT_FAULT, EXIT_HALT, EXIT_PENDING = 5, 6, 7
@@ -47,7 +49,92 @@ def _slot(i: int):
     return mem(RSP, 8 * i)
 
 
-class Emitter:
+# ---- precomputed machine code ------------------------------------------------------------
+# Translation cost is paid for every block a program runs, so the hot paths below append
+# ready-made bytes instead of calling the assembler for each instruction: spill-slot loads and
+# stores, and fixed instruction sequences encoded once at import by the assembler itself.
+_U32 = struct.Struct("<I").pack
+MASK32 = 0xFFFFFFFF
+
+
+def _enc(fn: Callable[[Asm], object]) -> bytes:
+    """The bytes the assembler produces for ``fn(asm)`` (no labels, no relocations)."""
+    a = Asm()
+    fn(a)
+    if a.relocs:
+        raise ValueError("template with a relocation")
+    return bytes(a.buf)
+
+
+def _enc_prefix(fn: Callable[[Asm], object], imm_size: int = 4) -> bytes:
+    """``fn`` encodes an instruction ending in an immediate of ``imm_size`` bytes: the bytes
+    before the immediate (the caller appends its own)."""
+    return _enc(fn)[:-imm_size]
+
+
+def _slot_code(opcode: int, reg: int) -> list[bytes]:
+    """``mov reg32, [rsp + 8*i]`` (opcode 0x8B) or ``mov [rsp + 8*i], reg32`` (0x89) for every
+    spill slot i, encoded as the assembler does (tests check them against it)."""
+    out = []
+    for i in range(SPILL_SLOTS):
+        d = 8 * i
+        if d == 0:
+            out.append(bytes((opcode, 0x04 | reg << 3, 0x24)))
+        elif d < 128:
+            out.append(bytes((opcode, 0x44 | reg << 3, 0x24, d)))
+        else:
+            out.append(bytes((opcode, 0x84 | reg << 3, 0x24)) + _U32(d))
+    return out
+
+
+_LD = {RAX: _slot_code(0x8B, RAX), RCX: _slot_code(0x8B, RCX), RDX: _slot_code(0x8B, RDX)}
+_ST = {RAX: _slot_code(0x89, RAX), RDX: _slot_code(0x89, RDX)}
+_MOVI = {r: _enc_prefix(lambda a, r=r: a.mov(r, 0)) for r in (RAX, RCX, RDX)}
+_T = {  # fixed sequences
+    "add": _enc(lambda a: a.add(RAX, RCX)), "sub": _enc(lambda a: a.sub(RAX, RCX)),
+    "and": _enc(lambda a: a.and_(RAX, RCX)), "or": _enc(lambda a: a.or_(RAX, RCX)),
+    "xor": _enc(lambda a: a.xor(RAX, RCX)), "imul": _enc(lambda a: a.imul(RAX, RCX)),
+    "andnot": _enc(lambda a: (a.not_(RCX), a.and_(RAX, RCX))),
+    "addc": _enc(lambda a: (a.add(RAX, RCX), a.add(RAX, RDX))),
+    "not": _enc(lambda a: a.not_(RAX)), "neg": _enc(lambda a: a.neg(RAX)),
+    "mulhiu": _enc(lambda a: a.mul(RCX)), "mulhis": _enc(lambda a: a.imul1(RCX)),
+    "msb": _enc(lambda a: a.shr(RAX, 31)),
+    "iszero": _enc(lambda a: (a.xor(RAX, RAX), a.test(RCX, RCX), a.setcc(CC.E, RAX))),
+    "and1": _enc(lambda a: a.and_(RAX, 1)),
+    "carryadd": _enc(lambda a: (a.add(RAX, RCX, 64), a.add(RAX, RDX, 64), a.shr(RAX, 32, 64))),
+    "overflowadd": _enc(lambda a: (a.movsxd(RAX, RAX), a.movsxd(RCX, RCX), a.add(RAX, RCX, 64),
+                                   a.add(RAX, RDX, 64), a.movsxd(RCX, RAX),
+                                   a.cmp(RAX, RCX, 64), a.setcc(CC.NE, RAX),
+                                   a.movzx(RAX, RAX, 32, 8))),
+    "select": _enc(lambda a: (a.test(RDX, RDX), a.cmovcc(CC.E, RAX, RCX))),
+    "pending": _enc(lambda a: a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)),
+    "set_pc": _enc_prefix(lambda a: a.mov(mem(RBP, _R + 60), 0)),
+    "exit_info": _enc_prefix(lambda a: a.mov(mem(RBP, OFFSETS["exit_info"]), 0)),
+    "thumb0": _enc(lambda a: a.mov(mem(RBP, OFFSETS["thumb"]), 0, 8)),
+    "thumb1": _enc(lambda a: a.mov(mem(RBP, OFFSETS["thumb"]), 1, 8)),
+}
+_SHIFT_IMM = {k: [b""] + [_enc(lambda a, k=k, n=n: getattr(a, k)(RAX, n)) for n in range(1, 32)]
+              for k in ("shl", "shr", "sar", "ror")}
+_BIT = [_enc(lambda a, n=n: (a.shr(RAX, n) if n else None, a.and_(RAX, 1))) for n in range(32)]
+_EXT = {(s, w): _enc(lambda a, s=s, w=w: (a.movsx if s else a.movzx)(RAX, RAX, 32, w))
+        for s in (False, True) for w in (8, 16)}
+# guest memory: [r15 + rax], and the permission-table probe of _check
+_LDMEM = {(4, False): _enc(lambda a: a.mov(RAX, mem(R15, 0, RAX))),
+          **{(n, s): _enc(lambda a, n=n, s=s: (a.movsx if s else a.movzx)(
+              RAX, mem(R15, 0, RAX), 32, n * 8)) for n in (1, 2) for s in (False, True)}}
+_STMEM = {n: _enc(lambda a, n=n: a.mov(mem(R15, 0, RAX), RCX, n * 8)) for n in (1, 2, 4)}
+_PROBE = {p: _enc(lambda a, p=p: (a.shr(RDX, 12), a.test(mem(R14, 0, RDX), p, 8)))
+          for p in (1, 2)}
+_MOV_EDX = {r: _enc(lambda a, r=r: a.mov(RDX, r)) for r in (RAX, RCX, RDX)}
+_LEA_EDX = {(r, k): _enc(lambda a, r=r, k=k: a.lea(RDX, mem(r, k)))
+            for r in (RAX, RCX, RDX) for k in (1, 3, 7)}
+_STATE_CODE: dict = {}      # (kind, attr) -> mov between eax and the guest state
+
+
+_METHOD = {}                # opcode -> "op_<opcode>" (saves building the name per op)
+
+
+class Emitter(VfpEmitter):
     """Turns one optimized IR block into code; ``new_site`` numbers chainable links."""
 
     def __init__(self, epilogue: int, new_site: Callable[[tuple[int, bool]], int]):
@@ -56,56 +143,61 @@ class Emitter:
 
     # ---- operands -----------------------------------------------------------------------
     def load(self, a, reg) -> None:
-        if isinstance(a, Const):
-            self.asm.mov(reg, a.value & 0xFFFFFFFF)
-        elif isinstance(a, Ref):
-            self.asm.mov(reg, _slot(a.index))
+        """reg (32 bits, zero-extended) = an operand."""
+        if a.__class__ is Ref:
+            i = a.index
+            if i >= SPILL_SLOTS:
+                raise TooManyValues(i)
+            tbl = _LD.get(reg)
+            if tbl is None:
+                self.asm.mov(reg, _slot(i))
+            else:
+                self.buf += tbl[i]
+        elif a.__class__ is Const:
+            pre = _MOVI.get(reg)
+            if pre is None:
+                self.asm.mov(reg, a.value & MASK32)
+            else:
+                self.buf += pre
+                self.buf += _U32(a.value & MASK32)
         else:
             raise TypeError(f"bad operand {a!r}")
 
     def store(self, i: int, reg=RAX) -> None:
-        self.asm.mov(_slot(i), reg)
+        """Spill slot of value i = reg (32 bits)."""
+        if i >= SPILL_SLOTS:
+            raise TooManyValues(i)
+        tbl = _ST.get(reg)
+        if tbl is None:
+            self.asm.mov(_slot(i), reg)
+        else:
+            self.buf += tbl[i]
 
     # ---- conditions -----------------------------------------------------------------------
     def cond_to_eax(self, cond: int) -> None:
         """eax = 1 if ARM condition ``cond`` holds on the current flags, else 0."""
-        a = self.asm
-        base, invert = cond >> 1, cond & 1
-        if cond == 14:
-            a.mov(RAX, 1)
-            return
-        if base in (0, 1, 2, 3):                           # EQ/NE, CS/CC, MI/PL, VS/VC
-            a.movzx(RAX, mem(RBP, _FLAG["ZCNV"[base]]))
-        elif base == 4:                                    # HI: C && !Z
-            a.movzx(RAX, mem(RBP, _FLAG["Z"]))
-            a.xor(RAX, 1)
-            a.and_(RAX, mem(RBP, _FLAG["C"]), 8)
-            a.movzx(RAX, RAX, 32, 8)
-        elif base == 5:                                    # GE: N == V
-            a.movzx(RAX, mem(RBP, _FLAG["N"]))
-            a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
-            a.movzx(RAX, RAX, 32, 8)
-            a.xor(RAX, 1)
-        elif base == 6:                                    # GT: !Z && N == V
-            a.movzx(RAX, mem(RBP, _FLAG["N"]))
-            a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
-            a.or_(RAX, mem(RBP, _FLAG["Z"]), 8)
-            a.movzx(RAX, RAX, 32, 8)
-            a.xor(RAX, 1)
-        else:
-            raise ValueError(f"condition {cond}")
-        if invert:
-            a.xor(RAX, 1)
+        code = _COND.get(cond)
+        if code is None:
+            a = Asm()
+            _cond_to_eax(a, cond)
+            code = _COND[cond] = bytes(a.buf)
+        self.buf += code
+
 
     # ---- blocks ---------------------------------------------------------------------------
     def emit(self, block: Block) -> Emitted:
         self.asm = a = Asm()
+        self.buf = a.buf                  # the hot paths append precomputed bytes here
         self._faults: list = []
         out = Emitted(a)
         labels = {}
         a.add(mem(RBP, OFFSETS["insns"]), block.guest_insns, 64)
+        names = _METHOD
         for i, op in enumerate(block.ops):
-            getattr(self, "op_" + op.opcode)(i, op, labels)
+            name = names.get(op.opcode)
+            if name is None:
+                name = names[op.opcode] = "op_" + op.opcode
+            getattr(self, name)(i, op, labels)
         self.terminal(block, out)
         return out
 
@@ -113,83 +205,110 @@ class Emitter:
     @staticmethod
     def _reg(attr: int):
         """r0-r15 by number; 16 is TPIDRURO (the user read-only thread ID register), 17 the
-        scratch word, 32+k the VFP single-precision register Sk (a half of D(k/2))."""
+        scratch word, 18 the FPSCR, 32+k the VFP single-precision register Sk (a half of
+        D(k/2))."""
         if attr < 16:
             return mem(RBP, _R + 4 * attr)
         if attr >= 32:
             return mem(RBP, OFFSETS["d"] + 4 * (attr - 32))
+        if attr == 18:
+            return mem(RBP, OFFSETS["fpscr"])
         return mem(RBP, OFFSETS["tpidruro"] if attr == 16 else OFFSETS["tmp"])
 
+    def _state_code(self, kind: str, attr) -> bytes:
+        """mov between eax and a guest register / flag (encoded once per register)."""
+        key = (kind, attr)
+        code = _STATE_CODE.get(key)
+        if code is None:
+            a = Asm()
+            if kind == "get":
+                a.mov(RAX, self._reg(attr))
+            elif kind == "set":
+                a.mov(self._reg(attr), RAX)
+            elif kind == "getf":
+                a.movzx(RAX, mem(RBP, _FLAG[attr]))
+            else:
+                a.mov(mem(RBP, _FLAG[attr]), RAX, 8)
+            code = _STATE_CODE[key] = bytes(a.buf)
+        return code
+
     def op_GetReg(self, i, op, labels):
-        self.asm.mov(RAX, self._reg(op.attr))
+        self.buf += self._state_code("get", op.attr)
         self.store(i)
 
     def op_SetReg(self, i, op, labels):
         self.load(op.args[0], RAX)
-        self.asm.mov(self._reg(op.attr), RAX)
+        self.buf += self._state_code("set", op.attr)
 
     def op_GetFlag(self, i, op, labels):
-        self.asm.movzx(RAX, mem(RBP, _FLAG[op.attr]))
+        self.buf += self._state_code("getf", op.attr)
         self.store(i)
 
     def op_SetFlag(self, i, op, labels):
         self.load(op.args[0], RAX)
-        self.asm.mov(mem(RBP, _FLAG[op.attr]), RAX, 8)
+        self.buf += self._state_code("setf", op.attr)
 
     # arithmetic
-    def _binop(self, i, op, fn):
+    def _binop(self, i, op, code):
+        """eax = args[0], ecx = args[1], ``code`` (bytes, or an assembler method called as
+        code(RAX, RCX)), result from eax."""
+        args = op.args
+        self.load(args[0], RAX)
+        self.load(args[1], RCX)
+        if code.__class__ is bytes:
+            self.buf += code
+        else:
+            code(RAX, RCX)
+        self.store(i)
+
+    def _ternop(self, i, op, code: bytes):
+        """eax, ecx, edx = args, code, result from eax."""
+        args = op.args
+        self.load(args[0], RAX)
+        self.load(args[1], RCX)
+        self.load(args[2], RDX)
+        self.buf += code
+        self.store(i)
+
+    def _unop(self, i, op, code: bytes):
         self.load(op.args[0], RAX)
-        self.load(op.args[1], RCX)
-        fn(RAX, RCX)
+        self.buf += code
         self.store(i)
 
     def op_Add(self, i, op, labels):
-        self._binop(i, op, self.asm.add)
+        self._binop(i, op, _T["add"])
 
     def op_Sub(self, i, op, labels):
-        self._binop(i, op, self.asm.sub)
+        self._binop(i, op, _T["sub"])
 
     def op_And(self, i, op, labels):
-        self._binop(i, op, self.asm.and_)
+        self._binop(i, op, _T["and"])
 
     def op_Or(self, i, op, labels):
-        self._binop(i, op, self.asm.or_)
+        self._binop(i, op, _T["or"])
 
     def op_Xor(self, i, op, labels):
-        self._binop(i, op, self.asm.xor)
+        self._binop(i, op, _T["xor"])
 
     def op_Mul(self, i, op, labels):
-        self._binop(i, op, self.asm.imul)
+        self._binop(i, op, _T["imul"])
 
     def op_AndNot(self, i, op, labels):
-        self.load(op.args[0], RAX)
-        self.load(op.args[1], RCX)
-        self.asm.not_(RCX)
-        self.asm.and_(RAX, RCX)
-        self.store(i)
+        self._binop(i, op, _T["andnot"])
 
     def op_AddC(self, i, op, labels):
-        self.load(op.args[0], RAX)
-        self.load(op.args[1], RCX)
-        self.load(op.args[2], RDX)
-        self.asm.add(RAX, RCX)
-        self.asm.add(RAX, RDX)
-        self.store(i)
+        self._ternop(i, op, _T["addc"])
 
     def op_Not(self, i, op, labels):
-        self.load(op.args[0], RAX)
-        self.asm.not_(RAX)
-        self.store(i)
+        self._unop(i, op, _T["not"])
 
     def op_Neg(self, i, op, labels):
-        self.load(op.args[0], RAX)
-        self.asm.neg(RAX)
-        self.store(i)
+        self._unop(i, op, _T["neg"])
 
     def _mulhi(self, i, op, signed):
         self.load(op.args[0], RAX)
         self.load(op.args[1], RCX)
-        (self.asm.imul1 if signed else self.asm.mul)(RCX)
+        self.buf += _T["mulhis" if signed else "mulhiu"]
         self.store(i, RDX)
 
     def op_MulHiU(self, i, op, labels):
@@ -238,19 +357,17 @@ class Emitter:
         a = self.asm
         self.load(op.args[0], RAX)
         n = op.args[1]
-        if isinstance(n, Const):
+        if n.__class__ is Const:
             k = n.value & 0xFF
             if kind == "ror":
-                k &= 31
-                if k:
-                    a.ror(RAX, k)
+                self.buf += _SHIFT_IMM["ror"][k & 31]
             elif k >= 32:
                 if kind == "sar":
-                    a.sar(RAX, 31)
+                    self.buf += _SHIFT_IMM["sar"][31]
                 else:
                     a.xor(RAX, RAX)
-            elif k:
-                getattr(a, kind)(RAX, k)
+            else:
+                self.buf += _SHIFT_IMM[kind][k]
             self.store(i)
             return
         self.load(n, RCX)
@@ -307,9 +424,7 @@ class Emitter:
         self.store(i)
 
     def _ext(self, i, op, signed, w):
-        self.load(op.args[0], RAX)
-        (self.asm.movsx if signed else self.asm.movzx)(RAX, RAX, 32, w)
-        self.store(i)
+        self._unop(i, op, _EXT[signed, w])
 
     def op_ZeroExt8(self, i, op, labels):
         self._ext(i, op, False, 8)
@@ -325,61 +440,40 @@ class Emitter:
 
     # flag helpers
     def op_CarryAdd(self, i, op, labels):
-        a = self.asm
-        self.load(op.args[0], RAX)         # 32-bit loads zero-extend into the 64-bit regs
-        self.load(op.args[1], RCX)
-        self.load(op.args[2], RDX)
-        a.add(RAX, RCX, 64)
-        a.add(RAX, RDX, 64)
-        a.shr(RAX, 32, 64)
-        self.store(i)
+        # 32-bit loads zero-extend into the 64-bit registers: add in 64 bits, take bit 32
+        self._ternop(i, op, _T["carryadd"])
 
     def op_OverflowAdd(self, i, op, labels):
-        a = self.asm
-        self.load(op.args[0], RAX)
-        self.load(op.args[1], RCX)
-        self.load(op.args[2], RDX)
-        a.movsxd(RAX, RAX)
-        a.movsxd(RCX, RCX)
-        a.add(RAX, RCX, 64)
-        a.add(RAX, RDX, 64)
-        a.movsxd(RCX, RAX)
-        a.cmp(RAX, RCX, 64)
-        a.setcc(CC.NE, RAX)
-        a.movzx(RAX, RAX, 32, 8)
-        self.store(i)
+        self._ternop(i, op, _T["overflowadd"])
 
     def op_IsZero(self, i, op, labels):
-        a = self.asm
         self.load(op.args[0], RCX)
-        a.xor(RAX, RAX)
-        a.test(RCX, RCX)
-        a.setcc(CC.E, RAX)
+        self.buf += _T["iszero"]
         self.store(i)
 
     def op_Msb(self, i, op, labels):
-        self.load(op.args[0], RAX)
-        self.asm.shr(RAX, 31)
-        self.store(i)
+        self._unop(i, op, _T["msb"])
 
     def op_Bit(self, i, op, labels):
-        self.load(op.args[0], RAX)
-        if op.attr:
-            self.asm.shr(RAX, op.attr)
-        self.asm.and_(RAX, 1)
-        self.store(i)
+        n = op.attr
+        if 0 <= n < 32:
+            self._unop(i, op, _BIT[n])
+        else:
+            self.load(op.args[0], RAX)
+            self.asm.shr(RAX, n)
+            self.asm.and_(RAX, 1)
+            self.store(i)
 
     def op_CondHolds(self, i, op, labels):
         self.cond_to_eax(op.attr)
         self.store(i)
 
     def op_Select(self, i, op, labels):
-        a = self.asm
-        self.load(op.args[1], RAX)
-        self.load(op.args[2], RCX)
-        self.load(op.args[0], RDX)
-        a.test(RDX, RDX)
-        a.cmovcc(CC.E, RAX, RCX)
+        args = op.args
+        self.load(args[1], RAX)
+        self.load(args[2], RCX)
+        self.load(args[0], RDX)
+        self.buf += _T["select"]
         self.store(i)
 
     # memory
@@ -388,27 +482,19 @@ class Emitter:
         a = self.asm
         fault = a.label()
         self._faults.append((fault, pc))
-        a.mov(RDX, addr_reg)
-        a.shr(RDX, 12)
-        a.test(mem(R14, 0, RDX), perm, 8)
+        buf = self.buf
+        buf += _MOV_EDX[addr_reg]
+        buf += _PROBE[perm]
         a.jcc(CC.E, fault)
         if size > 1:
-            a.lea(RDX, mem(addr_reg, size - 1))
-            a.shr(RDX, 12)
-            a.test(mem(R14, 0, RDX), perm, 8)
+            buf += _LEA_EDX[addr_reg, size - 1]
+            buf += _PROBE[perm]
             a.jcc(CC.E, fault)
 
     def _load(self, i, op, size, signed):
-        a = self.asm
         self.load(op.args[0], RAX)
         self._check(RAX, size, PERM_R, op.attr)
-        src = mem(R15, 0, RAX)
-        if size == 4:
-            a.mov(RAX, src)
-        elif signed:
-            a.movsx(RAX, src, 32, size * 8)
-        else:
-            a.movzx(RAX, src, 32, size * 8)
+        self.buf += _LDMEM[size, signed and size < 4]
         self.store(i)
 
     def op_Load8(self, i, op, labels):
@@ -430,7 +516,7 @@ class Emitter:
         self.load(op.args[0], RAX)
         self._check(RAX, size, PERM_W, op.attr)
         self.load(op.args[1], RCX)
-        self.asm.mov(mem(R15, 0, RAX), RCX, size * 8)
+        self.buf += _STMEM[size]
 
     def op_Store8(self, i, op, labels):
         self._store(i, op, 1)
@@ -457,18 +543,20 @@ class Emitter:
 
     # ---- leaving the block ------------------------------------------------------------------
     def _exit(self, reason: int) -> None:
-        self.asm.mov(RAX, reason)
+        self.buf += _MOVI[RAX]
+        self.buf += _U32(reason)
         self.asm.jmp_abs(self.epilogue)
 
     def _set_pc(self, pc: int, thumb: bool) -> None:
-        a = self.asm
-        a.mov(mem(RBP, _R + 60), pc & 0xFFFFFFFF)
-        a.mov(mem(RBP, OFFSETS["thumb"]), int(thumb), 8)
+        buf = self.buf
+        buf += _T["set_pc"]
+        buf += _U32(pc & 0xFFFFFFFF)
+        buf += _T["thumb1" if thumb else "thumb0"]
 
     def _link(self, link: Link, out: Emitted) -> None:
         a = self.asm
         self._set_pc(link.pc, link.thumb)
-        a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)
+        self.buf += _T["pending"]
         a.jcc(CC.NE, self._pending_label)
         key = (link.pc, link.thumb)
         site = self.new_site(key)
@@ -476,7 +564,8 @@ class Emitter:
         field_off = a.jmp(miss)            # re-targeted to the block once it exists
         out.sites.append((field_off, site, key))
         a.bind(miss)
-        a.mov(mem(RBP, OFFSETS["exit_info"]), site)
+        self.buf += _T["exit_info"]
+        self.buf += _U32(site)
         self._exit(EXIT_LINK_MISS)
 
     def terminal(self, block: Block, out: Emitted) -> None:
@@ -550,3 +639,35 @@ class Emitter:
         a.bind(self._pending_label)
         self._exit(EXIT_PENDING)
 
+
+def _cond_to_eax(a: Asm, cond: int) -> None:
+    """The code of Emitter.cond_to_eax (encoded once per condition)."""
+    base, invert = cond >> 1, cond & 1
+    if cond == 14:
+        a.mov(RAX, 1)
+        return
+    if base in (0, 1, 2, 3):                           # EQ/NE, CS/CC, MI/PL, VS/VC
+        a.movzx(RAX, mem(RBP, _FLAG["ZCNV"[base]]))
+    elif base == 4:                                    # HI: C && !Z
+        a.movzx(RAX, mem(RBP, _FLAG["Z"]))
+        a.xor(RAX, 1)
+        a.and_(RAX, mem(RBP, _FLAG["C"]), 8)
+        a.movzx(RAX, RAX, 32, 8)
+    elif base == 5:                                    # GE: N == V
+        a.movzx(RAX, mem(RBP, _FLAG["N"]))
+        a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
+        a.movzx(RAX, RAX, 32, 8)
+        a.xor(RAX, 1)
+    elif base == 6:                                    # GT: !Z && N == V
+        a.movzx(RAX, mem(RBP, _FLAG["N"]))
+        a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
+        a.or_(RAX, mem(RBP, _FLAG["Z"]), 8)
+        a.movzx(RAX, RAX, 32, 8)
+        a.xor(RAX, 1)
+    else:
+        raise ValueError(f"condition {cond}")
+    if invert:
+        a.xor(RAX, 1)
+
+
+_COND: dict[int, bytes] = {}
