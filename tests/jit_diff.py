@@ -1,8 +1,8 @@
 """Differential testing of the JIT against Unicorn on random ARM/Thumb instruction sequences.
 
 Each case assembles a random sequence (keystone), runs it from the same random registers,
-flags and memory on Unicorn and on the JIT backend, and compares every register, NZCV/Q/GE
-and the data memory afterwards.
+flags and memory on Unicorn and on the JIT backend, and compares every register, NZCV/Q/GE,
+the D registers, the FPSCR and the data memory afterwards.
 
     python tests/jit_diff.py --seeds 0:2000 [--thumb] [--length 40]   # the long run
 """
@@ -45,6 +45,8 @@ def _r(rnd: random.Random) -> str:
 def random_insn(rnd: random.Random, thumb: bool) -> str:
     """One instruction in keystone's syntax, drawn from the classes the JIT lifts."""
     c = "" if thumb else rnd.choice(CONDS + [""] * 15)
+    if rnd.random() < VFP_SHARE:
+        return random_vfp(rnd, c)
     s = rnd.choice(["", "s"])
     d, n, m, x = _r(rnd), _r(rnd), _r(rnd), _r(rnd)
     k = rnd.randrange(1, 32)
@@ -122,6 +124,77 @@ def random_insn(rnd: random.Random, thumb: bool) -> str:
     return f"{op}{c} r{lo}, r{lo + 1}, [r10, #{rnd.randrange(0, 64) * 4}]"
 
 
+VFP_SHARE = 0.3
+_ARITH3 = ["vadd", "vsub", "vmul", "vdiv", "vnmul", "vmla", "vmls", "vnmla", "vnmls"]
+
+
+def _fimm(rnd: random.Random) -> str:
+    """A VFP modified immediate: +-(16..31)/16 * 2**(-3..4)."""
+    v = (16 + rnd.randrange(16)) / 16 * 2.0 ** rnd.randrange(-3, 5)
+    return f"#{'-' if rnd.random() < 0.5 else ''}{v!r}"
+
+
+def random_vfp(rnd: random.Random, c: str) -> str:
+    """A scalar VFP instruction: arithmetic, compares, conversions, moves, VLDM/VSTM/VPUSH/VPOP
+    (single and double precision; D0-D31)."""
+    dp = rnd.random() < 0.5
+    t = ".f64" if dp else ".f32"
+
+    def fr() -> str:
+        return f"d{rnd.randrange(32)}" if dp else f"s{rnd.randrange(32)}"
+
+    kind = rnd.randrange(12)
+    if kind <= 2:
+        return f"{rnd.choice(_ARITH3)}{c}{t} {fr()}, {fr()}, {fr()}"
+    if kind == 3:
+        op = rnd.choice(["vneg", "vabs", "vsqrt", "vmov"])
+        return f"{op}{c}{t} {fr()}, {fr()}" if rnd.random() < 0.85 else \
+            f"vmov{c}{t} {fr()}, {_fimm(rnd)}"
+    if kind == 4:
+        op = rnd.choice(["vcmp", "vcmpe"])
+        cmp = f"{op}{c}{t} {fr()}, {fr() if rnd.random() < 0.8 else '#0'}"
+        return cmp + ("; vmrs APSR_nzcv, fpscr" if rnd.random() < 0.7 else "")
+    if kind == 5:
+        return f"vmrs{c} {_r(rnd)}, fpscr" if rnd.random() < 0.3 else \
+            f"vmrs{c} APSR_nzcv, fpscr"
+    if kind == 6:
+        d, s = f"d{rnd.randrange(32)}", f"s{rnd.randrange(32)}"
+        return rnd.choice([f"vcvt{c}.f64.f32 {d}, {s}", f"vcvt{c}.f32.f64 {s}, {d}"])
+    if kind == 7:
+        it = rnd.choice(["s32", "u32"])
+        s = f"s{rnd.randrange(32)}"
+        if rnd.random() < 0.5:
+            return f"vcvt{c}{t}.{it} {fr()}, {s}"
+        return f"vcvt{c}.{it}{t} {s}, {fr()}"
+    if kind == 8:
+        r, r2 = rnd.sample(FREE, 2)
+        sn = rnd.randrange(31)
+        return rnd.choice([f"vmov{c} r{r}, s{sn}", f"vmov{c} s{sn}, r{r}",
+                           f"vmov{c} r{r}, r{r2}, d{rnd.randrange(32)}",
+                           f"vmov{c} d{rnd.randrange(32)}, r{r}, r{r2}",
+                           f"vmov{c} r{r}, r{r2}, s{sn}, s{sn + 1}",
+                           f"vmov{c} s{sn}, s{sn + 1}, r{r}, r{r2}",
+                           f"vmov{c}.32 d{rnd.randrange(32)}[{rnd.randrange(2)}], r{r}",
+                           f"vmov{c}.32 r{r}, d{rnd.randrange(32)}[{rnd.randrange(2)}]"])
+    if kind == 9:
+        n = rnd.randrange(1, 5)
+        first = rnd.randrange(32 - n + 1)
+        p = "d" if dp else "s"
+        lst = f"{{{p}{first}-{p}{first + n - 1}}}" if n > 1 else f"{{{p}{first}}}"
+        if rnd.random() < 0.4:
+            return f"{rnd.choice(['vpush', 'vpop'])}{c} {lst}"
+        op = rnd.choice(["vldmia", "vstmia", "vldmdb", "vstmdb"])
+        wb = "!" if op.endswith("db") or rnd.random() < 0.5 else ""
+        return f"{op}{c} {rnd.choice(['r9', 'r10'])}{wb}, {lst}"
+    if kind == 10:
+        op = rnd.choice(["vldr", "vstr"])
+        return f"{op}{c} {fr()}, [{rnd.choice(['r9', 'r10'])}, " \
+            f"#{rnd.choice(['', '-'])}{rnd.randrange(0, 64) * 4}]"
+    # a short dependent chain, as compiled code has: x = a * b + c; compare
+    a, b, x = fr(), fr(), fr()
+    return f"vmul{c}{t} {x}, {a}, {b}; vadd{c}{t} {x}, {x}, {a}; vcmpe{c}{t} {x}, {b}"
+
+
 INV = {"eq": "ne", "ne": "eq", "cs": "cc", "cc": "cs", "mi": "pl", "pl": "mi", "vs": "vc",
        "vc": "vs", "hi": "ls", "ls": "hi", "ge": "lt", "lt": "ge", "gt": "le", "le": "gt"}
 
@@ -150,6 +223,7 @@ class Case:
     thumb: bool
     asm: list[str]
     code: bytes
+    init: dict | None = None     # fixed initial values: {"d": {k: bits}, "fpscr": v, "r": {..}}
 
 
 def make_case(seed: int, thumb: bool, length: int) -> Case:
@@ -172,7 +246,18 @@ def make_case(seed: int, thumb: bool, length: int) -> Case:
     return Case(seed, thumb, lines, code)
 
 
-def _init(seed: int, thumb: bool) -> tuple[ArmState, bytes]:
+def _init(seed: int, thumb: bool, init: dict | None = None) -> tuple[ArmState, bytes]:
+    s, data = _random_init(seed, thumb)
+    for k, v in (init or {}).get("d", {}).items():
+        s.d[k] = v
+    for k, v in (init or {}).get("r", {}).items():
+        s.r[k] = v
+    if init and "fpscr" in init:
+        s.fpscr = init["fpscr"]
+    return s, data
+
+
+def _random_init(seed: int, thumb: bool) -> tuple[ArmState, bytes]:
     rnd = random.Random(seed ^ 0x5EED)
     s = ArmState()
     for r in range(15):
@@ -183,7 +268,54 @@ def _init(seed: int, thumb: bool) -> tuple[ArmState, bytes]:
     s.r[15], s.thumb = CODE, int(thumb)
     s.n, s.z, s.c, s.v, s.q = (rnd.getrandbits(1) for _ in range(5))
     s.ge = rnd.getrandbits(4)
+    for k in range(32):
+        s.d[k] = _random_d(rnd)
+    fpscr = rnd.getrandbits(4) << 28
+    if rnd.random() < 0.25:
+        fpscr |= rnd.getrandbits(5)                # cumulative flags already set
+    if rnd.random() < 0.1:
+        fpscr |= 1 << 25                           # DN: default NaN mode
+    if rnd.random() < 0.15:
+        fpscr |= rnd.randrange(4) << 22            # RMode
+    s.fpscr = fpscr
     return s, bytes(rnd.getrandbits(8) for _ in range(DATA_SIZE))
+
+
+_SPECIAL_D = [0, 1 << 63, 0x7FF0000000000000, 0xFFF0000000000000, 0x7FF8000000000000,
+              0xFFF8000000000123, 0x7FF0000000000001, 0x7FF4000000000000, 0xFFF0000000C0FFEE,
+              1, 0x000FFFFFFFFFFFFF, 0x8000000000000010, 0x0010000000000000,
+              0x7FEFFFFFFFFFFFFF, 0x3FF0000000000000, 0xBFF8000000000000,
+              0x41DFFFFFFFC00000, 0x41E0000000000000, 0xC1E0000000000000, 0xC1E0000000200000,
+              0x41EFFFFFFFE00000, 0x41F0000000000000, 0xBFE0000000000000, 0x3FE0000000000000]
+_SPECIAL_S = [0, 1 << 31, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00123, 0x7F800001,
+              0x7FA00000, 1, 0x007FFFFF, 0x80000010, 0x00800000, 0x7F7FFFFF, 0x3F800000,
+              0xBFC00000, 0x4F000000, 0xCF000000, 0x4F800000, 0x4EFFFFFF, 0xBF000000,
+              0x3F000000]
+
+
+def _random_float_bits(rnd: random.Random, dp: bool) -> int:
+    import struct
+    r = rnd.random()
+    if r < 0.3:
+        return rnd.choice(_SPECIAL_D if dp else _SPECIAL_S)
+    if r < 0.4:
+        return rnd.getrandbits(64 if dp else 32)
+    v = rnd.uniform(-1, 1) * 10.0 ** rnd.randrange(-40 if not dp else -310, 39 if not dp else 300)
+    if rnd.random() < 0.2:
+        v = float(round(v * 1000) / 8)
+    try:
+        return struct.unpack("<Q", struct.pack("<d", v))[0] if dp else \
+            struct.unpack("<I", struct.pack("<f", v))[0]
+    except OverflowError:
+        return 0x7F800000
+
+
+def _random_d(rnd: random.Random) -> int:
+    """A D register: one double, or two singles, often special (zeros, infinities, quiet and
+    signalling NaNs, denormals, extremes, integer-conversion edges)."""
+    if rnd.random() < 0.5:
+        return _random_float_bits(rnd, True)
+    return _random_float_bits(rnd, False) | _random_float_bits(rnd, False) << 32
 
 
 def run_unicorn(case: Case) -> tuple[dict, bytes]:
@@ -194,7 +326,7 @@ def run_unicorn(case: Case) -> tuple[dict, bytes]:
     uc.mem_map(CODE, 0x1000)
     uc.mem_map(DATA, DATA_SIZE)
     uc.mem_write(CODE, case.code)
-    s, data = _init(case.seed, case.thumb)
+    s, data = _init(case.seed, case.thumb, case.init)
     uc.mem_write(DATA, data)
     to_unicorn(s, uc)
     end = CODE + len(case.code) - (2 if case.thumb else 4)
@@ -210,7 +342,7 @@ def run_jit(case: Case) -> tuple[dict, bytes, dict]:
         mem.map(CODE, 0x1000, PROT_READ | PROT_EXEC)
         mem.map(DATA, DATA_SIZE, PROT_READ | PROT_WRITE)
         mem.write(CODE, case.code, force=True)
-        s, data = _init(case.seed, case.thumb)
+        s, data = _init(case.seed, case.thumb, case.init)
         mem.write(DATA, data)
         jit = JitBackend(abi, mem)
         ctypes_copy(jit.state, s)
@@ -232,7 +364,7 @@ def ctypes_copy(dst: ArmState, src: ArmState) -> None:
 
 def snapshot(s: ArmState) -> dict:
     return {"r": [s.r[i] for i in range(15)], "cpsr": pack_cpsr(s) & 0xF80F0000,
-            "d": [s.d[i] for i in range(32)]}
+            "d": [s.d[i] for i in range(32)], "fpscr": s.fpscr}
 
 
 def compare(case: Case) -> tuple[str | None, dict]:
@@ -250,6 +382,8 @@ def compare(case: Case) -> tuple[str | None, dict]:
     if want["d"] != got["d"]:
         k = next(k for k in range(32) if want["d"][k] != got["d"][k])
         return f"d{k} = {got['d'][k]:#x}, unicorn {want['d'][k]:#x}", stats
+    if want["fpscr"] != got["fpscr"]:
+        return f"FPSCR {got['fpscr']:#010x} != {want['fpscr']:#010x}", stats
     if wmem != gmem:
         off = next(i for i in range(DATA_SIZE) if wmem[i] != gmem[i])
         return f"memory differs at {DATA + off:#x}", stats

@@ -59,3 +59,91 @@ def test_regression_t16_in_it_block_sets_no_flags():
     assert len(case.code) == 10            # the MOVs really are 16-bit encodings
     err, stats = jit_diff.compare(case)
     assert err is None, err
+
+
+# ---- VFP: the places where x86 SSE and ARM VFP differ, each pinned down --------------------------
+QNAN_D, SNAN_D = 0x7FF8000000000ABC, 0x7FF0000000000DEF
+QNAN_S, SNAN_S = 0x7FC00ABC, 0x7F800DEF
+ONE_D, M_ONE_D, INF_D = 0x3FF0000000000000, 0xBFF0000000000000, 0x7FF0000000000000
+DEFAULT_NAN_D = 0x7FF8000000000000
+
+
+def _vfp_case(src: str, init: dict, thumb: bool = False):
+    """Run ``src`` on both engines from ``init``; assert they agree; the JIT's final state."""
+    from keystone import KS_ARCH_ARM, KS_MODE_ARM, KS_MODE_THUMB, Ks
+    ks = Ks(KS_ARCH_ARM, KS_MODE_THUMB if thumb else KS_MODE_ARM)
+    src += "; svc #0"
+    case = jit_diff.Case(0, thumb, src.split("; "), bytes(ks.asm(src, jit_diff.CODE)[0]), init)
+    err, stats = jit_diff.compare(case)
+    assert err is None, err
+    assert stats["fallback_instructions"] == 0, stats
+    got, _, _ = jit_diff.run_jit(case)
+    return got
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_regression_vfp_nan_operand_order_is_arms(thumb):
+    """x86 returns the first NaN operand; ARM prefers a signalling NaN in either operand, and
+    its default NaN (inf - inf, sqrt(-1)) is positive where x86's is negative."""
+    init = {"d": {1: QNAN_D, 2: SNAN_D, 3: INF_D, 4: M_ONE_D, 5: QNAN_S | SNAN_S << 32},
+            "fpscr": 0}
+    got = _vfp_case("vadd.f64 d10, d1, d2; vadd.f64 d11, d2, d1; vsub.f64 d12, d3, d3; "
+                    "vsqrt.f64 d13, d4; vmul.f32 s28, s10, s11; vadd.f64 d15, d1, d4",
+                    init, thumb)
+    quiet_snan = SNAN_D | 1 << 51
+    assert got["d"][10] == quiet_snan and got["d"][11] == quiet_snan
+    assert got["d"][12] == DEFAULT_NAN_D and got["d"][13] == DEFAULT_NAN_D
+    assert got["d"][14] & 0xFFFFFFFF == SNAN_S | 1 << 22
+    assert got["d"][15] == QNAN_D
+    assert got["fpscr"] & 1                      # IOC
+
+
+def test_regression_vfp_default_nan_mode():
+    """FPSCR.DN: every NaN result is the default NaN."""
+    got = _vfp_case("vadd.f64 d10, d1, d2; vcvt.f32.f64 s22, d1",
+                    {"d": {1: QNAN_D, 2: ONE_D}, "fpscr": 1 << 25})
+    assert got["d"][10] == DEFAULT_NAN_D
+    assert got["d"][11] & 0xFFFFFFFF == 0x7FC00000
+
+
+def test_regression_vcvt_to_integer_saturates_like_arm():
+    """x86 gives 0x80000000 for NaN and out-of-range values; ARM saturates, NaN -> 0."""
+    d = {1: QNAN_D, 2: 0x41F0000000000000, 3: 0xC1F0000000000000, 4: 0xBFE0000000000000,
+         5: 0x41EFFFFFFFF00000}                  # NaN, 2**32, -2**32, -0.5, 4294967295.5
+    src = "; ".join(f"vcvt.s32.f64 s{18 + 2 * k}, d{k}; vcvt.u32.f64 s{19 + 2 * k}, d{k}"
+                    for k in d)
+    got = _vfp_case(src, {"d": d, "fpscr": 0})
+    pairs = [(got["d"][k] & 0xFFFFFFFF, got["d"][k] >> 32) for k in range(10, 15)]
+    assert pairs == [(0, 0), (0x7FFFFFFF, 0xFFFFFFFF), (0x80000000, 0), (0, 0),
+                     (0x7FFFFFFF, 0xFFFFFFFF)]
+    assert got["fpscr"] & 0x1F == 0x11                           # IOC and IXC
+
+
+def test_regression_vcmp_sets_fpscr_nzcv():
+    """unordered 0011, equal 0110, less 1000, greater 0010, and VMRS APSR_nzcv copies them."""
+    init = {"d": {1: ONE_D, 2: M_ONE_D, 3: QNAN_D}, "fpscr": 0}
+    for a, b, nzcv in ((1, 2, 0b0010), (2, 1, 0b1000), (1, 1, 0b0110), (1, 3, 0b0011)):
+        got = _vfp_case(f"vcmp.f64 d{a}, d{b}; vmrs APSR_nzcv, fpscr", init)
+        assert got["fpscr"] >> 28 == nzcv
+        assert got["cpsr"] >> 28 == nzcv
+
+
+def test_regression_vmrs_sees_flags_raised_by_native_code():
+    """Cumulative exception flags live in MXCSR while native code runs; VMRS folds them in."""
+    got = _vfp_case("vdiv.f64 d10, d1, d2; vmrs r0, fpscr",
+                    {"d": {1: ONE_D, 2: 0}, "fpscr": 0})
+    assert got["r"][0] & 0x1F == 0x02            # DZC
+    assert got["d"][10] == INF_D
+
+
+def test_regression_vfp_rounding_mode_from_fpscr():
+    """FPSCR.RMode: towards +inf (01) rounds 1/3 up, towards -inf (10) rounds -1/3 down (x86
+    numbers those two modes the other way round); towards zero (11) is what nearest gives."""
+    def third(num: int, rmode: int) -> int:
+        init = {"d": {1: num, 2: 0x4008000000000000}, "fpscr": rmode << 22}
+        return _vfp_case("vdiv.f64 d10, d1, d2", init)["d"][10]
+    rn = third(ONE_D, 0)
+    assert third(ONE_D, 1) == rn + 1
+    assert third(ONE_D, 3) == rn
+    assert third(M_ONE_D, 2) == (rn | 1 << 63) + 1
+    assert third(M_ONE_D, 1) == rn | 1 << 63

@@ -742,3 +742,6 @@ def _it_conditions(firstcond: int, mask: int) -> list[int]:
         conds.append(state >> 4)
         state = 0 if state & 0x7 == 0 else (state & 0xE0) | ((state << 1) & 0x1F)
     return conds
+
+
+from . import lift_vfp  # noqa: E402,F401  (registers the VFP lifters; imports this module)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import ctypes
 import mmap
 
-from ..backends.x86.asm import R8, R12, R13, R14, R15, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Asm
+from ..backends.x86.asm import (R8, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP,
+                                Asm, mem)
+from .state import OFFSETS
 
 SPILL_SLOTS = 1024
 FRAME = 8 * SPILL_SLOTS + 8          # keeps rsp 16-byte aligned after six pushes + return
@@ -74,8 +76,10 @@ class CodeCache:
         a.mov(R15, RDX, 64)          # System V: rdi, rsi, rdx, rcx, r8
         a.mov(R14, RCX, 64)
         a.mov(R13, R8, 64)
+        _enter_guest_fp(a)
         a.jmp(RSI)
         epi = len(a.buf)
+        _leave_guest_fp(a)
         a.add(RSP, FRAME, 64)
         for r in (R15, R14, R13, R12, RBP, RBX):
             a.pop(r)
@@ -89,3 +93,53 @@ class CodeCache:
         if self.base:
             _libc.munmap(self.base, self.size)
             self.base = 0
+
+
+# ---- the guest's floating-point environment --------------------------------------------------
+# Native VFP code runs on SSE with the guest's rounding mode (FPSCR.RMode) and flush-to-zero
+# (FPSCR.FZ -> MXCSR FTZ|DAZ) in MXCSR. The x86 exception flags accumulate in MXCSR while
+# native code runs and are folded into the FPSCR's cumulative flags at every exit, so the
+# FPSCR is exact whenever anything else (Unicorn, VMRS via FpscrRead, Python) looks at it.
+# The host's MXCSR is saved on entry and restored on exit: Python never runs with the guest's.
+MXCSR_DEFAULT = 0x1F80               # all exceptions masked, round to nearest, no FTZ/DAZ
+FPSCR_FZ, FPSCR_DN = 1 << 24, 1 << 25
+
+
+def _enter_guest_fp(a: Asm) -> None:
+    """MXCSR = host-default masks + RC from FPSCR.RMode (ARM 01 = +inf, 10 = -inf: x86 has
+    them the other way round) + FTZ|DAZ when FPSCR.FZ; exception flags start clear."""
+    fp, mx = mem(RBP, OFFSETS["fpscr"]), mem(RBP, OFFSETS["mxcsr"])
+    a.stmxcsr(mem(RBP, OFFSETS["host_mxcsr"]))
+    a.mov(RAX, fp)
+    a.mov(RCX, RAX)
+    a.shr(RCX, 22)
+    a.and_(RCX, 3)
+    a.mov(RDX, RCX)
+    a.and_(RDX, 1)
+    a.shl(RDX, 1)
+    a.shr(RCX, 1)
+    a.or_(RCX, RDX)
+    a.shl(RCX, 13)
+    a.or_(RCX, MXCSR_DEFAULT)
+    a.and_(RAX, FPSCR_FZ)
+    a.shr(RAX, 24)                   # 1 when flushing to zero
+    a.imul3(RAX, RAX, 0x8040)        # FTZ | DAZ
+    a.or_(RCX, RAX)
+    a.mov(mx, RCX)
+    a.ldmxcsr(mx)
+
+
+def _leave_guest_fp(a: Asm) -> None:
+    """FPSCR.{IOC,DZC,OFC,UFC,IXC} |= MXCSR.{IE,ZE,OE,UE,PE}; back to the host's MXCSR.
+    eax (the exit reason) is preserved. MXCSR.DE (denormal operand) has no ARM counterpart
+    without flush-to-zero and is dropped."""
+    mx = mem(RBP, OFFSETS["mxcsr"])
+    a.stmxcsr(mx)
+    a.mov(RCX, mx)
+    a.mov(RDX, RCX)
+    a.and_(RDX, 1)
+    a.shr(RCX, 1)
+    a.and_(RCX, 0x1E)
+    a.or_(RCX, RDX)
+    a.or_(mem(RBP, OFFSETS["fpscr"]), RCX)
+    a.ldmxcsr(mem(RBP, OFFSETS["host_mxcsr"]))

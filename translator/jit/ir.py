@@ -97,13 +97,42 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     "Load8": (1, True, True), "Load16": (1, True, True), "Load32": (1, True, True),
     "Load8S": (1, True, True), "Load16S": (1, True, True),
     "Store8": (2, False, True), "Store16": (2, False, True), "Store32": (2, False, True),
+    # VFP (translator/jit/x86emit_vfp.py). Floating-point values are IEEE bit patterns:
+    # 32-bit for single precision, 64-bit for double (see is_wide). attr "s" / "d" is the
+    # precision. They count as side effects because they raise cumulative FPSCR exception
+    # flags, so dead-code elimination must keep them even when the result is unused.
+    "Cat64": (2, True, False),         # lo, hi -> 64-bit value (a D register from S halves)
+    "Lo32": (1, True, False), "Hi32": (1, True, False),    # halves of a 64-bit value
+    "FAdd": (2, True, True), "FSub": (2, True, True), "FMul": (2, True, True),
+    "FDiv": (2, True, True), "FSqrt": (1, True, True),
+    "FNeg": (1, True, False), "FAbs": (1, True, False),    # sign-bit operations, no flags
+    "FCvt": (1, True, True),           # attr "s" (f64 -> f32) or "d" (f32 -> f64)
+    "FFromInt": (1, True, True),       # attr (prec, signed): 32-bit integer -> float
+    "FToInt": (1, True, True),         # attr (prec, signed): round towards zero, saturate
+    "FCmp": (2, True, True),           # attr (prec, signal on quiet NaN): FPSCR NZCV (4 bits)
+    "FpscrRead": (1, True, True),      # the FPSCR word with the exception flags folded in
     # control inside a block
     "SkipUnless": (0, False, True),    # attr: (cond, label) — jump to label unless cond
     "Label": (0, False, True),         # attr: label id
 }
 
+# Operations whose value is 64 bits wide (every other value is 32 bits).
+WIDE_OPS = frozenset({"Cat64"})
 
-@dataclass
+
+def is_wide(op: "Op") -> bool:
+    """Whether an operation produces a 64-bit value (double-precision FP results)."""
+    if op.opcode in WIDE_OPS:
+        return True
+    if op.opcode == "FFromInt":
+        return op.attr[0] == "d"
+    return op.opcode in _FP_PREC_OPS and op.attr == "d"
+
+
+_FP_PREC_OPS = frozenset({"FAdd", "FSub", "FMul", "FDiv", "FSqrt", "FNeg", "FAbs", "FCvt"})
+
+
+@dataclass(slots=True)
 class Op:
     opcode: str
     args: tuple = ()

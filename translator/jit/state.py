@@ -35,6 +35,11 @@ class ArmState(ctypes.Structure):
         ("insns", ctypes.c_uint64),         # guest instructions run natively (if counted)
         ("tmp", ctypes.c_uint32),           # scratch: a PC value computed under a condition
         ("_pad2", ctypes.c_uint32),
+        # MXCSR while native code runs (rounding mode and flush-to-zero from the FPSCR; the
+        # x86 exception flags accumulate here and are folded into fpscr at every exit) and
+        # the host's MXCSR, restored on the way out (see codecache._emit_trampolines).
+        ("mxcsr", ctypes.c_uint32),
+        ("host_mxcsr", ctypes.c_uint32),
     ]
 
 
