@@ -14,8 +14,6 @@ from . import __version__
 from .elf import parse_elf
 from .errors import ElfError, PytransError
 
-# Host signals that end the guest at once when its disposition is the default one.
-_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,29 +73,11 @@ def _guest_env(setenv: list[str], unsetenv: list[str]) -> dict[str, str]:
     return env
 
 
-def _watch_host_signals(emu_ref: list) -> None:
-    """Let Ctrl-C and friends end a guest stuck in native code.
-
-    Native execution never returns to Python, so Python-level handlers would not run; a
-    thread waits for the blocked signals instead and applies the guest's disposition.
-    """
-    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
-
-    def watcher() -> None:
-        while True:
-            sig = signal.sigwait(_FORWARDED)
-            kernel = emu_ref[0] if emu_ref else None
-            handler = kernel.sigactions.get(sig, (0,))[0] if kernel is not None else 0
-            if handler == 1:      # SIG_IGN
-                continue
-            _die_by_signal(sig)
-
-    def start() -> None:
-        threading.Thread(target=watcher, name="pytrans-signals", daemon=True).start()
-
-    start()
-    # Threads do not survive fork(): a guest's forked child needs its own watcher.
-    os.register_at_fork(after_in_child=start)
+def _watch_host_signals() -> list:
+    """Forward host signals to the guest (translator/linux/hostsig.py); returns the list the
+    Emulator's ``on_kernel`` fills."""
+    from .linux import hostsig
+    return hostsig.start(_die_by_signal)
 
 
 def _die_by_signal(sig: int) -> None:
@@ -124,13 +104,12 @@ def cmd_run(a: argparse.Namespace) -> int:
         a.args = a.args[1:]
     env = _guest_env(a.setenv, a.unsetenv)
     argv = [a.argv0 if a.argv0 is not None else a.program] + a.args
-    kernel_ref: list = []
+    kernel_ref = _watch_host_signals()
     inherit = None if a.fds is None else [int(x) for x in a.fds.split(",") if x]
     emu = Emulator(a.program, argv, env, sysroot=a.sysroot, backend=a.backend,
                    strace=sys.stderr if a.strace else None, on_kernel=kernel_ref.append,
                    inherit_fds=inherit)
     emu.owns_process = True
-    _watch_host_signals(kernel_ref)
     try:
         status = emu.run()
     finally:

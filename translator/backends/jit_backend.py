@@ -125,6 +125,29 @@ class JitBackend:
     def pc(self) -> int:
         return self.state.r[15] | self.state.thumb
 
+    # ---- the full user context, for signal frames (keys: frontends/arm/sigframe.py) ------
+    def get_context(self) -> dict:
+        from ..jit.state import pack_cpsr
+        s = self.state
+        return {"r": list(s.r), "cpsr": pack_cpsr(s), "d": list(s.d), "fpscr": s.fpscr}
+
+    def set_context(self, ctx: dict) -> None:
+        from ..jit.state import unpack_cpsr
+        s = self.state
+        s.r[:] = [v & 0xFFFFFFFF for v in ctx["r"]]
+        unpack_cpsr(s, ctx["cpsr"])
+        s.r[15] &= ~1
+        s.d[:] = ctx["d"]
+        s.fpscr = ctx["fpscr"]
+
+    def interrupt(self) -> None:
+        """From any thread: native code polls this flag at block links."""
+        self.state.pending = 1
+
+    def _deliver_fault(self, kernel: Kernel, trap: tuple) -> None:
+        sig, code, addr, pc, reason = trap
+        kernel.raise_signal(sig, pc=pc, addr=addr, code=code, reason=reason)
+
     def stats(self) -> dict:
         c = self.counters
         native = self.state.insns
@@ -209,6 +232,8 @@ class JitBackend:
         c = self.counters
         while True:
             try:
+                if kernel.sig.pending & ~kernel.sig.mask:
+                    kernel.deliver_pending()     # async signals (host, other processes)
                 if s.itstate:
                     # Inside an IT block the interpreter carried on: let it finish the block.
                     self._interpret_one()
@@ -226,14 +251,15 @@ class JitBackend:
                 elif reason == EXIT_FALLBACK:
                     self._interpret_one()
                 elif reason == EXIT_FAULT:
-                    kernel.raise_signal(sigs.SIGSEGV, pc=s.exit_pc, addr=s.exit_info,
-                                        reason="invalid access")
-                    return GuestExit(signal=sigs.SIGSEGV, pc=s.exit_pc, addr=s.exit_info)
+                    # The state is exact at the faulting access (accesses are barriers).
+                    s.r[15] = s.exit_pc
+                    addr = s.exit_info
+                    code = 2 if self.mem.vma_at(addr) is not None else 1   # ACCERR / MAPERR
+                    self._deliver_fault(kernel, (sigs.SIGSEGV, code, addr, s.exit_pc,
+                                                 "invalid access"))
                 elif reason == EXIT_HALT:
                     sig = {2: sigs.SIGTRAP, 4: sigs.SIGSEGV}.get(s.exit_info, sigs.SIGILL)
-                    addr = s.r[15] if sig == sigs.SIGSEGV else None
-                    kernel.raise_signal(sig, pc=s.r[15], addr=addr, reason="halt")
-                    return GuestExit(signal=sig, pc=s.r[15], addr=addr)
+                    self._deliver_fault(kernel, (sig, 1, s.r[15], s.r[15], "halt"))
                 elif reason == EXIT_PENDING:
                     s.pending = 0
                 else:
@@ -246,17 +272,23 @@ class JitBackend:
         s, uc = self.state, self.interp.uc
         self.bridge.load(s)
         self.interp._exit = None
+        self.interp._trap = None
+        self.interp._fault_addr = None
         pc = s.r[15] | s.thumb
         try:
             uc.emu_start(pc, (1 << 32) - 4, count=1)
         except Exception as e:   # noqa: BLE001 - a guest fault in the interpreted insn
             from unicorn import UcError
             if isinstance(e, UcError):
-                end = self.interp._fault(e.errno)
-                raise end from None
+                # Our state is still the one before the instruction: deliver on it.
+                self._deliver_fault(self.kernel, self.interp.fault_trap(e.errno))
+                return
             raise
         if self.interp._exit is not None:
             raise self.interp._exit
+        if self.interp._trap is not None:
+            self._deliver_fault(self.kernel, self.interp._trap)
+            return
         self.bridge.store(s)
         self.counters["fallback_insns"] += 1
 

@@ -33,6 +33,9 @@ _A64_REGS = {f"x{i}": getattr(a64, f"UC_ARM64_REG_X{i}") for i in range(29)}
 _A64_REGS.update(x29=a64.UC_ARM64_REG_X29, x30=a64.UC_ARM64_REG_X30, lr=a64.UC_ARM64_REG_X30,
                  sp=a64.UC_ARM64_REG_SP, pc=a64.UC_ARM64_REG_PC, nzcv=a64.UC_ARM64_REG_NZCV)
 
+_ARM_D = [getattr(a32, f"UC_ARM_REG_D{i}") for i in range(32)]
+_A64_V = [getattr(a64, f"UC_ARM64_REG_V{i}") for i in range(32)]
+_MAPERR_ERRORS = {UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED}
 _SEGV_ERRORS = {UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
                 UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT}
 _BUS_ERRORS = {UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED}
@@ -69,6 +72,7 @@ class UnicornBackend:
         self._exit: BaseException | None = None
         self._fault_addr: int | None = None
         self._fault_access = 0
+        self._trap: tuple | None = None   # a CPU exception seen by the hook, delivered after
         for v in mem.regions():
             self.on_map(v.start, v.end - v.start, v.prot)
         mem.listeners.append(self)
@@ -156,6 +160,46 @@ class UnicornBackend:
         if length > 0:
             self.uc.ctl_remove_cache(start, start + length)
 
+    # ---- the full user context, for signal frames (keys: frontends/<arch>/sigframe.py) -----
+    def get_context(self) -> dict:
+        rr = self.uc.reg_read
+        if self.arm32:
+            return {"r": [rr(_ARM_REGS[f"r{i}"]) for i in range(16)],
+                    "cpsr": rr(a32.UC_ARM_REG_CPSR), "d": [rr(d) for d in _ARM_D],
+                    "fpscr": rr(a32.UC_ARM_REG_FPSCR)}
+        return {"x": [rr(_A64_REGS[f"x{i}"]) for i in range(31)], "sp": rr(a64.UC_ARM64_REG_SP),
+                "pc": rr(a64.UC_ARM64_REG_PC), "pstate": rr(a64.UC_ARM64_REG_NZCV) & 0xF0000000,
+                "v": [rr(v) for v in _A64_V], "fpsr": rr(a64.UC_ARM64_REG_FPSR),
+                "fpcr": rr(a64.UC_ARM64_REG_FPCR)}
+
+    def set_context(self, ctx: dict) -> None:
+        """Load a context. Writing the PC makes Unicorn leave the current block, so this is
+        safe from a hook; the run loop resumes at the new PC."""
+        rw = self.uc.reg_write
+        if self.arm32:
+            cpsr = ctx["cpsr"]
+            rw(a32.UC_ARM_REG_CPSR, (cpsr & ~0x1F) | 0x10)
+            for i, d in enumerate(_ARM_D):
+                rw(d, ctx["d"][i])
+            rw(a32.UC_ARM_REG_FPSCR, ctx["fpscr"])
+            for i in range(15):
+                rw(_ARM_REGS[f"r{i}"], ctx["r"][i])
+            rw(a32.UC_ARM_REG_PC, ctx["r"][15] | (cpsr >> 5 & 1))   # bit 0 selects Thumb
+            return
+        for i in range(31):
+            rw(_A64_REGS[f"x{i}"], ctx["x"][i])
+        for i, v in enumerate(_A64_V):
+            rw(v, ctx["v"][i])
+        rw(a64.UC_ARM64_REG_FPSR, ctx["fpsr"])
+        rw(a64.UC_ARM64_REG_FPCR, ctx["fpcr"])
+        rw(a64.UC_ARM64_REG_NZCV, ctx["pstate"] & 0xF0000000)
+        rw(a64.UC_ARM64_REG_SP, ctx["sp"])
+        rw(a64.UC_ARM64_REG_PC, ctx["pc"])
+
+    def interrupt(self) -> None:
+        """From any thread: leave native execution soon, so a pending signal is delivered."""
+        self.uc.emu_stop()
+
     def pc(self) -> int:
         """The guest PC, with bit 0 set in Thumb state (what a resume needs)."""
         pc = self.read_reg("pc")
@@ -169,15 +213,17 @@ class UnicornBackend:
             if intno == EXCP_SWI:
                 self.kernel.syscall()
                 return
+            # CPU exceptions: stop here, deliver the signal from the run loop.
             pc = self.read_reg("pc")
             if intno == EXCP_BKPT:
-                self.kernel.raise_signal(sigs.SIGTRAP, pc=pc, reason="breakpoint")
+                self._trap = (sigs.SIGTRAP, 1, pc, pc, "breakpoint")
             elif intno == EXCP_UDEF:
-                self.kernel.raise_signal(sigs.SIGILL, pc=pc, reason="undefined instruction")
+                self._trap = (sigs.SIGILL, 1, pc, pc, "undefined instruction")
             elif intno in (EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT):
-                self.kernel.raise_signal(sigs.SIGSEGV, pc=pc, reason="abort")
+                self._trap = (sigs.SIGSEGV, 1, self._fault_addr, pc, "abort")
             else:
-                self.kernel.raise_signal(sigs.SIGILL, pc=pc, reason=f"CPU exception {intno}")
+                self._trap = (sigs.SIGILL, 1, pc, pc, f"CPU exception {intno}")
+            uc.emu_stop()
         except BaseException as e:   # noqa: BLE001 - re-raised after emu_start returns
             self._exit = e
             uc.emu_stop()
@@ -203,35 +249,46 @@ class UnicornBackend:
         while True:
             self._exit = None
             self._fault_addr = None
+            self._trap = None
             try:
+                if kernel.sig.pending & ~kernel.sig.mask:
+                    kernel.deliver_pending()     # a signal posted while not running
+                    pc = self.pc()
                 self.uc.emu_start(pc, until)
             except UcError as e:
                 if self._exit is not None:
                     break
-                return self._fault(e.errno)
+                self._trap = self.fault_trap(e.errno)
+            except GuestExit as e:
+                return e
             if self._exit is not None:
                 break
             pc = self.pc()
-            if pc & ~1 == until:
-                return GuestExit(signal=sigs.SIGSEGV, pc=pc, addr=pc, reason="jump to unmapped")
+            if self._trap is None and pc & ~1 == until:
+                self._trap = (sigs.SIGSEGV, 1, until, until, "jump to unmapped")
+            try:
+                if self._trap is not None:
+                    sig, code, addr, fpc, reason = self._trap
+                    kernel.raise_signal(sig, pc=fpc, addr=addr, code=code, reason=reason)
+                if kernel.sig.pending & ~kernel.sig.mask:
+                    kernel.deliver_pending()
+            except GuestExit as e:
+                return e
+            pc = self.pc()
         exc = self._exit
         if isinstance(exc, GuestExit):
             return exc
         raise exc
 
-    def _fault(self, err: int) -> GuestExit:
+    def fault_trap(self, err: int) -> tuple:
+        """(signal, si_code, si_addr, pc, reason) for a Unicorn error from ``emu_start``."""
         pc = self.pc() & ~1 if self.arm32 else self.pc()
         addr = self._fault_addr
-        try:
-            if err in _SEGV_ERRORS:
-                self.kernel.raise_signal(sigs.SIGSEGV, pc=pc, addr=addr, reason="invalid access")
-            elif err in _BUS_ERRORS:
-                self.kernel.raise_signal(sigs.SIGBUS, pc=pc, addr=addr, reason="unaligned access")
-            elif err in (UC_ERR_INSN_INVALID, UC_ERR_EXCEPTION):
-                self.kernel.raise_signal(sigs.SIGILL, pc=pc, reason="undefined instruction")
-            else:
-                self.kernel.raise_signal(sigs.SIGSEGV, pc=pc, addr=addr, reason=f"unicorn error {err}")
-        except GuestExit as e:
-            return e
-        # A handled (ignored) synchronous fault cannot resume: it re-faults forever.
-        return GuestExit(signal=sigs.SIGSEGV, pc=pc, addr=addr)
+        if err in _SEGV_ERRORS:
+            code = 1 if err in _MAPERR_ERRORS else 2      # SEGV_MAPERR / SEGV_ACCERR
+            return (sigs.SIGSEGV, code, addr, pc, "invalid access")
+        if err in _BUS_ERRORS:
+            return (sigs.SIGBUS, 1, addr, pc, "unaligned access")       # BUS_ADRALN
+        if err in (UC_ERR_INSN_INVALID, UC_ERR_EXCEPTION):
+            return (sigs.SIGILL, 1, pc, pc, "undefined instruction")    # ILL_ILLOPC
+        return (sigs.SIGSEGV, 1, addr, pc, f"unicorn error {err}")

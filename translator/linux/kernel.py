@@ -18,6 +18,8 @@ from typing import Callable, Protocol, TextIO
 from ..memory import GuestFault, GuestMemory
 from .fdtable import FdTable
 from . import signals as sigs
+from . import sigdeliver
+from .sigdeliver import SigInfo, SignalState, SyscallInterrupted
 
 
 class Cpu(Protocol):
@@ -29,6 +31,9 @@ class Cpu(Protocol):
     def write_result(self, value: int) -> None: ...
     def set_tls(self, value: int) -> None: ...
     def invalidate(self, start: int, length: int) -> None: ...
+    def get_context(self) -> dict: ...
+    def set_context(self, ctx: dict) -> None: ...
+    def interrupt(self) -> None: ...
 
 
 class GuestExit(Exception):
@@ -48,6 +53,19 @@ Handler = Callable[..., int]
 # Writes that raise SIGPIPE along with -EPIPE on a broken pipe or socket.
 _SIGPIPE_CALLS = frozenset({"write", "writev", "pwrite64", "pwritev", "pwritev2", "sendfile",
                             "sendfile64", "splice", "vmsplice", "tee"})
+# Calls a signal may interrupt while they block, and how they end then (the kernel's
+# -ERESTARTSYS: restarted under SA_RESTART, else EINTR; -ERESTARTNOHAND: EINTR if a handler
+# runs). nanosleep's restart block and sigsuspend's loop also end with EINTR when handled.
+_RESTARTSYS = frozenset({"read", "readv", "write", "writev", "pread64", "pwrite64", "wait4",
+                         "waitid", "accept", "accept4", "recv", "recvfrom", "recvmsg", "send",
+                         "sendto", "sendmsg", "connect", "flock", "fcntl", "fcntl64", "futex",
+                         "ioctl", "openat", "open"})
+_RESTARTNOHAND = frozenset({"poll", "ppoll", "ppoll_time64", "select", "_newselect",
+                            "pselect6", "pselect6_time64", "epoll_wait", "epoll_pwait",
+                            "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "pause",
+                            "rt_sigsuspend", "sigsuspend", "rt_sigtimedwait",
+                            "rt_sigtimedwait_time64"})
+INTERRUPTIBLE = _RESTARTSYS | _RESTARTNOHAND
 
 
 @dataclass
@@ -79,8 +97,7 @@ class Kernel:
     tid_address: int = 0
     auxv: list[tuple[int, int]] = field(default_factory=list)
     sigactions: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
-    sigmask: int = 0
-    sigpending: int = 0
+    sig: SignalState = field(default_factory=SignalState)
     umask_value: int = 0o022
     syscall_count: int = 0
     # execve of a guest ELF re-runs pytrans with these `pytrans run` options (-L, --backend,
@@ -99,6 +116,21 @@ class Kernel:
         self.umask_value = os.umask(0o022)
         os.umask(self.umask_value)
         self.table = build_table(self.abi)
+        self.interruptible = False   # inside a blocking call a host signal may cut short
+        self.wake_hook: Callable[[], None] | None = None   # set by the host signal forwarder
+
+    # ---- per-thread signal state (kept as properties for older callers) -------------------
+    @property
+    def sigmask(self) -> int:
+        return self.sig.mask
+
+    @sigmask.setter
+    def sigmask(self, value: int) -> None:
+        self.sig.mask = value
+
+    @property
+    def sigpending(self) -> int:
+        return self.sig.pending
 
     # ---- helpers for handlers -------------------------------------------------------
     def signed(self, value: int) -> int:
@@ -144,7 +176,11 @@ class Kernel:
             if bad is not None and nr >= bad:
                 if self.strace:
                     self._trace(f"syscall_{nr:#x}", [], None, None)
+                # bad_syscall(): -ENOSYS in r0, then SIGILL at the svc (a handler's frame
+                # must see the result, so it goes first).
+                cpu.write_result(-errno.ENOSYS & self.word_mask)
                 self.raise_signal(4, pc=cpu.read_reg("pc"), reason=f"bad syscall {nr:#x}")
+                return
             self.warn_once(f"nr{nr}", f"unknown syscall {nr} returns -ENOSYS")
             if self.strace:
                 self._trace(f"syscall_{nr}", raw[:6], None, -errno.ENOSYS)
@@ -159,8 +195,17 @@ class Kernel:
             self.warn_once(entry.name, f"unsupported syscall {entry.name} returns -ENOSYS")
             result = -errno.ENOSYS
         else:
+            blocking = entry.name in INTERRUPTIBLE
             try:
+                if blocking:
+                    if self.sig.ready():
+                        raise SyscallInterrupted
+                    self.interruptible = True
                 result = entry.handler(self, *args)
+            except SyscallInterrupted:
+                result = -(sigdeliver.ERESTARTSYS if entry.name in _RESTARTSYS
+                           else sigdeliver.ERESTARTNOHAND)
+                self.sig.restart = (-result, raw[0])
             except GuestFault:
                 result = -errno.EFAULT
             except OSError as e:
@@ -169,51 +214,53 @@ class Kernel:
                 if self.strace:
                     self._trace(entry.name, args, entry, None)
                 raise
+            finally:
+                self.interruptible = False
         if self.strace:
             self._trace(entry.name, args, entry, result)
         cpu.write_result(result & self.word_mask)
         if result == -errno.EPIPE and entry.name in _SIGPIPE_CALLS:
             # pytrans (Python) ignores SIGPIPE itself; the guest must still get it.
             self.raise_signal(sigs.SIGPIPE)
+        if self.sig.pending & ~self.sig.mask:
+            sigdeliver.deliver_pending(self)
 
     def _trace(self, name: str, args: list[int], entry: SyscallEntry | None,
                result: int | None) -> None:
         from .strace import format_call
         print(format_call(self, name, args, result), file=self.strace, flush=True)
 
-    # ---- signals to self ----------------------------------------------------------------
+    # ---- signals ------------------------------------------------------------------------
     def raise_signal(self, sig: int, *, pc: int | None = None, addr: int | None = None,
-                     reason: str = "") -> None:
-        """Deliver ``sig`` to this process. Handlers run in a later issue; the default
-        action (terminate / core / ignore) is what happens now."""
+                     reason: str = "", code: int | None = None, pid: int | None = None) -> None:
+        """Send ``sig`` to this process. With ``pc`` it is a synchronous fault (delivered
+        now: a handler frame is pushed, or the default action raises GuestExit); otherwise
+        it is queued and delivered at the next safe point (the end of the syscall)."""
         if sig == 0:
             return
-        handler = self.sigactions.get(sig, (sigs.SIG_DFL, 0, 0, 0))[0]
-        blocked = bool(self.sigmask & (1 << (sig - 1))) and sig not in (sigs.SIGKILL, sigs.SIGSTOP)
-        synchronous = pc is not None
-        if handler == sigs.SIG_IGN and not synchronous and sig not in (sigs.SIGKILL, sigs.SIGSTOP):
+        if pc is not None:
+            info = SigInfo(sig, code=1 if code is None else code, addr=addr if addr is not None
+                           else (pc if sig in (sigs.SIGILL, sigs.SIGTRAP) else None),
+                           fault=True, kind="fault")
+            sigdeliver.force_fault(self, info, pc=pc, reason=reason)
             return
-        if blocked and not synchronous:
-            self.sigpending |= 1 << (sig - 1)   # delivered when the mask lets it through
-            return
-        if handler not in (sigs.SIG_DFL, sigs.SIG_IGN):
-            self.warn_once(f"handler{sig}", f"guest handler for {sigs.name(sig)} not run "
-                           "(signal delivery is not implemented yet); default action taken")
-        action = sigs.default_action(sig)
-        if action == "ignore" and not synchronous:
-            return
-        if action == "stop" and not synchronous:
-            return
-        raise GuestExit(signal=sig, pc=pc, addr=addr, reason=reason)
-
+        info = SigInfo(sig, code=sigdeliver.SI_USER if code is None else code,
+                       pid=self.pid if pid is None else pid, uid=os.getuid())
+        sigdeliver.post(self, info, wake=False)
 
     def deliver_pending(self) -> None:
-        """Deliver signals that were pending while blocked and are now unblocked."""
-        ready = self.sigpending & ~self.sigmask
-        for sig in range(1, 65):
-            if ready >> (sig - 1) & 1:
-                self.sigpending &= ~(1 << (sig - 1))
-                self.raise_signal(sig)
+        """Deliver signals that are pending and not blocked (a safe point)."""
+        if self.sig.pending & ~self.sig.mask:
+            sigdeliver.deliver_pending(self)
+
+    def wake(self) -> None:
+        """Called (from any thread) when a signal became ready: make the backend reach a
+        safe point and cut a blocking syscall short."""
+        cpu = self.cpu
+        if cpu is not None and hasattr(cpu, "interrupt"):
+            cpu.interrupt()
+        if self.wake_hook is not None:
+            self.wake_hook()
 
 
 def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:
@@ -236,3 +283,4 @@ def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:
         pairs = any(isinstance(a, tuple) for a in spec) or list(spec) != list(range(len(spec)))
         table[nr] = SyscallEntry(nr, name, handler, spec, (max(regs) + 1) if regs else 0, pairs)
     return table
+

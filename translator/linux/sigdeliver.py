@@ -1,0 +1,298 @@
+"""Signal delivery: queueing, default actions, handler frames, sigreturn, syscall restart.
+
+The generic half of Linux's kernel/signal.c + arch/*/kernel/signal.c: which signal is
+delivered when, what the mask becomes, where the frame goes (alternate stack). The frame
+bytes themselves are per-architecture facts in ``frontends/<arch>/sigframe.py``; they work on
+the backend-independent CPU context that backends give with ``get_context()`` and take with
+``set_context(ctx)`` (a dict; its keys are documented in each sigframe module).
+
+Signals are delivered at safe points only: after a syscall, after a guest fault, and when a
+backend stops because :meth:`SignalState.post` (called from any thread) asked it to.
+"""
+from __future__ import annotations
+
+import errno
+import importlib
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import signals as sigs
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO = 0x1, 0x2, 0x4
+SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 0x08000000, 0x10000000, 0x40000000, 0x80000000
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
+MINSIGSTKSZ = {32: 2048, 64: 5120}
+SI_USER, SI_KERNEL, SI_QUEUE, SI_TIMER, SI_TKILL = 0, 0x80, -1, -2, -6
+SEGV_MAPERR, SEGV_ACCERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT = 1, 2, 1, 1, 1
+UNBLOCKABLE = (1 << (sigs.SIGKILL - 1)) | (1 << (sigs.SIGSTOP - 1))
+# The kernel's internal "restart me" codes (include/linux/errno.h).
+ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND = 512, 513, 514
+
+
+def bit(sig: int) -> int:
+    return 1 << (sig - 1)
+
+
+class SyscallInterrupted(Exception):
+    """Raised (by the host wake-up signal handler) out of a blocking syscall handler when a
+    signal is ready for the guest: the syscall ends with EINTR or restarts."""
+
+
+@dataclass
+class SigInfo:
+    """The fields of a siginfo_t pytrans fills (the union member chosen by ``kind``)."""
+
+    signo: int
+    code: int = SI_USER
+    errno: int = 0
+    pid: int = 0
+    uid: int = 0
+    addr: int | None = None       # faults: si_addr
+    fault: bool = False           # a hardware fault (the frame records its address)
+    kind: str = "kill"            # "kill", "chld", "timer", "fault"
+    status: int = 0
+    utime: int = 0
+    stime: int = 0
+    value: int = 0
+    timerid: int = 0
+    overrun: int = 0
+
+
+@dataclass
+class SignalState:
+    """Per-thread signal state (mask, alternate stack, thread-directed pending signals).
+
+    Held by the Kernel today; a thread implementation gives each guest thread its own."""
+
+    mask: int = 0
+    pending: int = 0
+    infos: dict[int, list[SigInfo]] = field(default_factory=dict)
+    alt_sp: int = 0
+    alt_size: int = 0
+    alt_flags: int = SS_DISABLE
+    saved_mask: int | None = None         # sigsuspend/ppoll: the mask to restore on return
+    restart: tuple[int, int] | None = None  # (restart code, original arg0) of an interrupted call
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def on_alt_stack(self, sp: int) -> bool:
+        return self.alt_flags != SS_DISABLE and self.alt_sp < sp <= self.alt_sp + self.alt_size
+
+    def ready(self) -> int:
+        return self.pending & ~self.mask
+
+
+def frame_module(k: "Kernel"):
+    """The architecture's sigframe module (frontends/<arch>/sigframe.py)."""
+    mod = getattr(k, "_sigframe", None)
+    if mod is None:
+        mod = importlib.import_module(k.abi.__name__.rsplit(".", 1)[0] + ".sigframe")
+        k._sigframe = mod
+    return mod
+
+
+def action(k: "Kernel", sig: int) -> tuple[int, int, int, int]:
+    return k.sigactions.get(sig, (sigs.SIG_DFL, 0, 0, 0))
+
+
+def is_ignored(k: "Kernel", sig: int) -> bool:
+    handler = action(k, sig)[0]
+    return handler == sigs.SIG_IGN or (handler == sigs.SIG_DFL
+                                       and sigs.default_action(sig) == "ignore")
+
+
+def post(k: "Kernel", info: SigInfo, wake: bool = True) -> None:
+    """Queue a signal for the guest (any thread may call this). It is delivered at the next
+    safe point; ``wake`` asks the running backend and any blocking syscall to get there."""
+    st, sig = k.sig, info.signo
+    if sig == 0:
+        return
+    if sig == sigs.SIGCONT or sigs.default_action(sig) == "stop":
+        pass          # stop/continue interplay: nothing queued to cancel in one process
+    if is_ignored(k, sig) and not st.mask & bit(sig):
+        return        # discarded at generation time, as the kernel does
+    with st.lock:
+        queue = st.infos.setdefault(sig, [])
+        if sig < 32 and st.pending & bit(sig):
+            return    # standard signals do not queue
+        queue.append(info)
+        st.pending |= bit(sig)
+    if wake and st.ready():
+        k.wake()
+
+
+def _dequeue(st: SignalState, sig: int) -> SigInfo:
+    with st.lock:
+        queue = st.infos.get(sig) or [SigInfo(sig)]
+        info = queue.pop(0)
+        if not queue:
+            st.pending &= ~bit(sig)
+            st.infos.pop(sig, None)
+        return info
+
+
+def _next_signal(st: SignalState) -> int:
+    ready = st.ready()
+    if not ready:
+        return 0
+    # Synchronous (fault) signals first, as the kernel's SYNCHRONOUS_MASK does; then lowest.
+    for sig in (sigs.SIGSEGV, sigs.SIGBUS, sigs.SIGILL, sigs.SIGTRAP, sigs.SIGFPE, sigs.SIGSYS):
+        if ready & bit(sig):
+            return sig
+    return (ready & -ready).bit_length()
+
+
+def deliver_pending(k: "Kernel") -> None:
+    """Deliver every signal the mask lets through: run default actions (may raise
+    GuestExit) and push one handler frame per handled signal (nested like the kernel's)."""
+    st = k.sig
+    handled = False
+    while True:
+        sig = _next_signal(st)
+        if not sig:
+            break
+        info = _dequeue(st, sig)
+        if _handle(k, sig, info, first=not handled):
+            handled = True
+    if st.restart is not None:
+        # Only ignored/default-ignored signals arrived: the kernel restarts the call.
+        _restart(k, handled=False, flags=0)
+    if st.saved_mask is not None and not handled:
+        st.mask, st.saved_mask = st.saved_mask, None
+
+
+def force_fault(k: "Kernel", info: SigInfo, pc: int | None = None, reason: str = "") -> None:
+    """A synchronous fault (force_sig_fault): a blocked or ignored fault signal is reset to
+    the default action and unblocked, so a fault inside its own handler kills."""
+    from .kernel import GuestExit
+    sig, st = info.signo, k.sig
+    handler = action(k, sig)[0]
+    if handler == sigs.SIG_IGN or st.mask & bit(sig):
+        k.sigactions[sig] = (sigs.SIG_DFL, 0, 0, 0)
+        st.mask &= ~bit(sig)
+        handler = sigs.SIG_DFL
+    if handler == sigs.SIG_DFL:
+        raise GuestExit(signal=sig, pc=pc, addr=info.addr, reason=reason)
+    _handle(k, sig, info, first=True)
+    if st.ready():
+        deliver_pending(k)
+
+
+def _restart(k: "Kernel", handled: bool, flags: int) -> None:
+    """Finish an interrupted syscall (handle_signal's -ERESTART* switch)."""
+    st = k.sig
+    code, arg0 = st.restart
+    st.restart = None
+    fm = frame_module(k)
+    ctx = k.cpu.get_context()
+    if not handled or code == ERESTARTNOINTR or (code == ERESTARTSYS and flags & SA_RESTART):
+        fm.rewind_syscall(ctx, arg0)
+    else:
+        fm.set_result(ctx, -errno.EINTR)
+    k.cpu.set_context(ctx)
+
+
+def _handle(k: "Kernel", sig: int, info: SigInfo, first: bool) -> bool:
+    """Deliver one dequeued signal; True when a guest handler was set up."""
+    from .kernel import GuestExit
+    st = k.sig
+    handler, flags, restorer, samask = action(k, sig)
+    if handler == sigs.SIG_IGN:
+        return False
+    if handler == sigs.SIG_DFL:
+        what = sigs.default_action(sig)
+        if what == "ignore":
+            return False
+        if what == "stop":
+            # Stop for real: the host process stops until a SIGCONT, as the kernel would.
+            os.kill(os.getpid(), sigs.SIGSTOP)
+            return False
+        raise GuestExit(signal=sig, pc=info.addr if info.fault else None,
+                        addr=info.addr, reason=f"{sigs.name(sig)} (default action)")
+    if st.restart is not None and first:
+        _restart(k, handled=True, flags=flags)
+    fm = frame_module(k)
+    ctx = k.cpu.get_context()
+    oldmask = st.saved_mask if st.saved_mask is not None else st.mask
+    st.saved_mask = None
+    sp = fm.sp_of(ctx)
+    stack = (st.alt_sp, st.alt_flags | (SS_ONSTACK if st.on_alt_stack(sp) else 0)
+             if st.alt_flags != SS_DISABLE else SS_DISABLE, st.alt_size)
+    if flags & SA_ONSTACK and st.alt_flags != SS_DISABLE and not st.on_alt_stack(sp):
+        sp = st.alt_sp + st.alt_size
+    try:
+        new = fm.build_frame(k.mem, ctx, sp, sig=sig, info=info, flags=flags, handler=handler,
+                             restorer=restorer, oldmask=oldmask, stack=stack,
+                             tramp=trampoline(k) if not flags & 0x04000000 else 0)
+    except Exception as e:   # noqa: BLE001 - GuestFault: no room for the frame
+        from ..memory import GuestFault
+        if not isinstance(e, GuestFault):
+            raise
+        # signal_setup_done(failed): force SIGSEGV (default action: the guest dies).
+        raise GuestExit(signal=sigs.SIGSEGV, pc=fm.pc_of(ctx), addr=getattr(e, "addr", None),
+                        reason="no room for the signal frame") from None
+    k.cpu.set_context(new)
+    st.mask |= samask
+    if not flags & SA_NODEFER:
+        st.mask |= bit(sig)
+    st.mask &= ~UNBLOCKABLE
+    if flags & SA_RESETHAND:
+        k.sigactions[sig] = (sigs.SIG_DFL, 0, 0, 0)
+    if k.strace:
+        print(f"{k.pid} --- {sigs.name(sig)} {{si_signo={sigs.name(sig)}, si_code={info.code}"
+              + (f", si_addr={info.addr:#x}" if info.addr is not None else
+                 f", si_pid={info.pid}, si_uid={info.uid}") + "} ---",
+              file=k.strace, flush=True)
+    return True
+
+
+def trampoline(k: "Kernel") -> int:
+    """Address of the sigreturn trampoline page ([sigpage] / the vDSO's sigtramp), mapped
+    read+exec on first use, as returns without SA_RESTORER go through it."""
+    addr = getattr(k, "_sigpage", 0)
+    if addr:
+        return addr
+    from ..memory import PAGE_SIZE, PROT_EXEC, PROT_READ
+    addr = k.mem.find_free(PAGE_SIZE, k.mmap_top)
+    if addr is None:
+        raise MemoryError("no room for the signal trampoline page")
+    k.mem.map(addr, PAGE_SIZE, PROT_READ | PROT_EXEC, name="[sigpage]")
+    k.mem.write(addr, frame_module(k).trampoline_page(), force=True)
+    k._sigpage = addr
+    return addr
+
+
+def sigreturn(k: "Kernel", rt: bool) -> int:
+    """(rt_)sigreturn: restore the interrupted context and mask from the frame at SP;
+    returns the restored first register (the gate writes it back unchanged)."""
+    from .kernel import GuestExit
+    fm = frame_module(k)
+    ctx = k.cpu.get_context()
+    try:
+        new, mask, stack = fm.restore_frame(k.mem, ctx, rt)
+    except Exception as e:   # noqa: BLE001 - GuestFault or a corrupt frame: SIGSEGV
+        raise GuestExit(signal=sigs.SIGSEGV, pc=fm.pc_of(ctx), reason=f"bad sigreturn: {e}") \
+            from None
+    k.sig.mask = mask & ~UNBLOCKABLE
+    k.sig.restart = None
+    k.cpu.set_context(new)
+    if stack is not None:
+        restore_altstack(k, fm.sp_of(new), *stack)
+    x0 = new["r"][0] if "r" in new else new["x"][0]
+    return k.signed(x0)
+
+
+def restore_altstack(k: "Kernel", cur_sp: int, sp: int, flags: int, size: int) -> None:
+    """restore_altstack: like sigaltstack(uc_stack) at the restored SP, errors ignored."""
+    st = k.sig
+    if st.on_alt_stack(cur_sp):
+        return
+    flags &= ~SS_ONSTACK
+    if flags & SS_DISABLE:
+        st.alt_sp, st.alt_size, st.alt_flags = 0, 0, SS_DISABLE
+    elif size >= MINSIGSTKSZ[k.word_bits] and flags & ~SS_AUTODISARM == 0:
+        st.alt_sp, st.alt_size, st.alt_flags = sp, size, flags
