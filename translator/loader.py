@@ -51,6 +51,10 @@ def load_image(mem: GuestMemory, img: ElfImage, bias: int) -> LoadedImage:
     if not mem.is_free(lo, hi - lo):
         raise ElfError(f"{img.path}: program overlaps memory already in use at {lo:#x}")
     name = os.path.abspath(img.path)
+    try:
+        st = os.stat(img.path)
+    except OSError:
+        st = None
     mapped: dict[int, int] = {}           # page -> prot, for segments sharing a page
     for s in img.loads:
         if s.memsz == 0:
@@ -69,6 +73,7 @@ def load_image(mem: GuestMemory, img: ElfImage, bias: int) -> LoadedImage:
                 and mapped[pages[j + 1]] == mapped[pages[i]]:
             j += 1
         mem.map(pages[i], pages[j] + PAGE_SIZE - pages[i], mapped[pages[i]], name=name)
+        _describe_file_pages(mem, img, bias, pages[i], st)
         i = j + 1
     for s in img.loads:
         if s.filesz:
@@ -76,6 +81,21 @@ def load_image(mem: GuestMemory, img: ElfImage, bias: int) -> LoadedImage:
     phdr = img.phdr_vaddr()
     return LoadedImage(img, bias, img.entry + bias, phdr + bias if phdr is not None else 0,
                        lo, img.hi + bias)
+
+
+def _describe_file_pages(mem: GuestMemory, img: ElfImage, bias: int, page: int,
+                         st: os.stat_result | None) -> None:
+    """Give the VMA at ``page`` the file identity (device, inode, file offset) a kernel
+    file mapping has, for /proc/self/maps; the pages themselves are private copies."""
+    v = mem.vma_at(page)
+    if v is None or st is None:
+        return
+    for s in img.loads:
+        start = page_align_down(s.vaddr + bias)
+        if s.filesz and start <= page < s.vaddr + bias + s.filesz:
+            v.inode, v.dev = st.st_ino, st.st_dev
+            v.offset = page_align_down(s.offset) + (page - start)
+            return
 
 
 @dataclass

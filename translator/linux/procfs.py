@@ -66,10 +66,11 @@ def maps_text(k) -> bytes:
         perms = ("r" if v.prot & PROT_READ else "-") + ("w" if v.prot & PROT_WRITE else "-") \
             + ("x" if v.prot & PROT_EXEC else "-") + ("s" if v.shared else "p")
         dev = f"{os.major(v.dev):02x}:{os.minor(v.dev):02x}" if v.inode else "00:00"
+        # The header ends in a space; a name is padded to the column after ``width``.
         line = f"{v.start:08x}-{v.end:08x} {perms} {v.offset if v.inode else 0:08x} {dev} " \
-               f"{v.inode}"
+               f"{v.inode} "
         if v.name:
-            line = line.ljust(width) + " " + v.name if len(line) < width else line + " " + v.name
+            line = line.ljust(width) + " " + v.name
         lines.append(line + "\n")
     return "".join(lines).encode()
 
