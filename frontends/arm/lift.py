@@ -9,9 +9,12 @@ interpreter backend runs that one instruction, so every program runs.
 """
 from __future__ import annotations
 
+import ctypes
+import struct
 from typing import Callable
 
 from translator.jit.ir import Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Syscall
+from translator.jit.passes import ForwardingBlock
 from translator.memory import PROT_EXEC, GuestFault, GuestMemory
 
 from . import decoder as dec
@@ -664,15 +667,50 @@ def _fetch(mem: GuestMemory, pc: int, thumb: bool):
         return None
 
 
+def _code_window(mem: GuestMemory, pc: int) -> bytes:
+    """The executable bytes from pc on, as far as a block can reach within pc's mapping:
+    one read per block instead of a permission check and a read per instruction. Beyond the
+    window, ``_fetch`` decides (another mapping, or a fetch fault)."""
+    v = mem.vma_at(pc)
+    if v is None or not v.prot & PROT_EXEC:
+        return b""
+    end = min(v.end, pc + 4 * MAX_INSNS + 8, mem.size)
+    return ctypes.string_at(mem.base + pc, end - pc) if end > pc else b""
+
+
+def _fetch_window(code: bytes, off: int, addr: int, thumb: bool):
+    """Decode at code[off:] (guest address addr); None if it does not fit in the window."""
+    n = len(code)
+    if thumb:
+        if off + 2 > n:
+            return None
+        hw1 = _U16(code, off)[0]
+        if hw1 < 0xE800:
+            return dec.decode_t16(hw1, addr)
+        if off + 4 > n:
+            return None
+        return dec.decode_t32(hw1, _U16(code, off + 2)[0], addr)
+    if off + 4 > n:
+        return None
+    return dec.decode_a32(_U32(code, off)[0], addr)
+
+
+_U16 = struct.Struct("<H").unpack_from
+_U32 = struct.Struct("<I").unpack_from
+
+
 def lift_block(mem: GuestMemory, pc: int, thumb: bool) -> Block:
     """Translate guest code at (pc, thumb) into one IR block."""
-    b = Block(pc, thumb)
+    b = ForwardingBlock(pc, thumb)
     c = Ctx(b, thumb)
     addr = pc
     it_conds: list[int] = []
     it_block = False
+    code = _code_window(mem, pc)
     while True:
-        i = _fetch(mem, addr, thumb)
+        i = _fetch_window(code, addr - pc, addr, thumb)
+        if i is None:
+            i = _fetch(mem, addr, thumb)
         if i is None:                                   # not executable: fault on arrival
             b.terminal = Halt(addr, "fetch") if addr == pc else Link(addr, thumb)
             break

@@ -183,6 +183,44 @@ def eliminate_dead_code(block: Block) -> None:
     _rewrite(block, keep, {})
 
 
+class ForwardingBlock(Block):
+    """A :class:`Block` that forwards guest state and folds constants while it is built:
+    the forward sweep of :func:`optimize` done by ``emit`` itself, so the lifter's reads of
+    registers it has just written, and arithmetic on constants, never become operations.
+    (The lifter uses it; a lifter that rolls operations back must end the block.)"""
+
+    def __init__(self, pc: int, thumb: bool) -> None:
+        super().__init__(pc, thumb)
+        self.forwarded = True
+        self._known: dict = {}
+
+    def emit(self, opcode: str, *args, attr: object = None):
+        kind = _KIND.get(opcode)
+        if kind is not None:
+            if kind == 1:
+                for a in args:
+                    if a.__class__ is not Const:
+                        break
+                else:
+                    if len(args) == OPCODES[opcode][0]:
+                        return Const(FOLD[opcode](*[a.value for a in args]) & MASK)
+            elif kind == 2:
+                key = (opcode[3], attr)
+                v = self._known.get(key)
+                if v is None:
+                    v = self._known[key] = Block.emit(self, opcode, *args, attr=attr)
+                return v
+            elif kind == 3:
+                r = Block.emit(self, opcode, *args, attr=attr)
+                self._known[(opcode[3], attr)] = args[0]
+                return r
+            else:
+                self._known.clear()
+        return Block.emit(self, opcode, *args, attr=attr)
+
+
+_KIND = {**{k: 1 for k in FOLD}, "GetReg": 2, "GetFlag": 2, "SetReg": 3, "SetFlag": 3,
+         "SkipUnless": 4, "Label": 4}
 _SETS = frozenset({"SetReg", "SetFlag"})
 _GETS = frozenset({"GetReg", "GetFlag"})
 _REGION = frozenset({"SkipUnless", "Label"})
@@ -204,7 +242,7 @@ def optimize(block: Block) -> Block:
     subst: list = [None] * n          # value i replaced by this Const/Ref (forwarded, folded)
     known: dict = {}                  # ("R"/"F", attr) -> current value of that guest state
     fold = FOLD
-    for i in range(n):
+    for i in range(0 if getattr(block, "forwarded", False) else n):
         op = ops[i]
         args = op.args
         if args:

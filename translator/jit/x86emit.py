@@ -54,6 +54,7 @@ def _slot(i: int):
 # ready-made bytes instead of calling the assembler for each instruction: spill-slot loads and
 # stores, and fixed instruction sequences encoded once at import by the assembler itself.
 _U32 = struct.Struct("<I").pack
+_S32 = struct.Struct("<i").pack
 MASK32 = 0xFFFFFFFF
 
 
@@ -110,6 +111,9 @@ _T = {  # fixed sequences
     "pending": _enc(lambda a: a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)),
     "set_pc": _enc_prefix(lambda a: a.mov(mem(RBP, _R + 60), 0)),
     "exit_info": _enc_prefix(lambda a: a.mov(mem(RBP, OFFSETS["exit_info"]), 0)),
+    "exit_pc": _enc_prefix(lambda a: a.mov(mem(RBP, OFFSETS["exit_pc"]), 0)),
+    "fault_tail": _enc(lambda a: (a.mov(mem(RBP, OFFSETS["exit_info"]), RAX),
+                                  a.mov(RAX, EXIT_FAULT))),
     "thumb0": _enc(lambda a: a.mov(mem(RBP, OFFSETS["thumb"]), 0, 8)),
     "thumb1": _enc(lambda a: a.mov(mem(RBP, OFFSETS["thumb"]), 1, 8)),
 }
@@ -188,7 +192,7 @@ class Emitter(VfpEmitter):
     def emit(self, block: Block) -> Emitted:
         self.asm = a = Asm()
         self.buf = a.buf                  # the hot paths append precomputed bytes here
-        self._faults: list = []
+        self._faults: dict[int, object] = {}      # guest pc -> label of its fault exit
         out = Emitted(a)
         labels = {}
         a.add(mem(RBP, OFFSETS["insns"]), block.guest_insns, 64)
@@ -480,8 +484,9 @@ class Emitter(VfpEmitter):
     def _check(self, addr_reg, size: int, perm: int, pc: int) -> None:
         """Fault unless every byte of the access is on a page with ``perm``."""
         a = self.asm
-        fault = a.label()
-        self._faults.append((fault, pc))
+        fault = self._faults.get(pc)
+        if fault is None:
+            fault = self._faults[pc] = a.label()
         buf = self.buf
         buf += _MOV_EDX[addr_reg]
         buf += _PROBE[perm]
@@ -604,11 +609,19 @@ class Emitter(VfpEmitter):
         if pending_used:
             a.bind(self._pending_label)
             self._exit(EXIT_PENDING)
-        for lab, pc in self._faults:
-            a.bind(lab)
-            a.mov(mem(RBP, OFFSETS["exit_info"]), RAX)   # the address is in eax
-            a.mov(mem(RBP, OFFSETS["exit_pc"]), pc & 0xFFFFFFFF)
-            self._exit(EXIT_FAULT)
+        if self._faults:
+            # One exit per faulting instruction (it sets exit_pc), all sharing one tail that
+            # records the address (in eax) and leaves.
+            buf = self.buf
+            common = len(buf)
+            buf += _T["fault_tail"]
+            a.jmp_abs(self.epilogue)
+            for pc, lab in self._faults.items():
+                a.bind(lab)
+                buf += _T["exit_pc"]
+                buf += _U32(pc & 0xFFFFFFFF)
+                buf += b"\xe9"
+                buf += _S32(common - len(buf) - 4)
 
     def _indirect(self, t: Indirect) -> None:
         """Set the PC from a value (BX-style interworking when asked), then look the target
