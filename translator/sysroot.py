@@ -252,7 +252,7 @@ def build_debian_sysroot(arch: str, dest: str | os.PathLike, extras: list[str] =
 
 
 def add_parser(sub) -> None:
-    """``pytrans sysroot debian ARCH DIR [PACKAGE...]``."""
+    """``pytrans sysroot debian [options] ARCH DIR [PACKAGE...]``."""
     s = sub.add_parser("sysroot", help="build a guest root file system for -L",
                        description="Build a guest root file system (sysroot) for `pytrans run -L`.")
     kinds = s.add_subparsers(dest="kind", metavar="KIND")
