@@ -3,10 +3,10 @@
 
 Runs PROGRAM under ``--backend jit`` (guest output discarded), then, with the guest's memory
 still mapped, translates every block the run translated again, stage by stage (decode+lift,
-optimize, emit, link), and reports microseconds per guest instruction for each stage; with
+optimize, emit, link), and reports CPU microseconds per guest instruction for each stage; with
 ``--profile`` a cProfile of the re-translation is printed as well.
 
-    python tools/jit_profile.py [--reps 3] [--profile] [--sort tottime] PROGRAM [ARGS...]
+    python tools/jit_profile.py [--reps 3] [--cold] [--profile] [--sort tottime] PROGRAM [ARGS...]
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from translator.jit.passes import optimize                       # noqa: E402
 from translator.jit.x86emit import Emitter                       # noqa: E402
 
 
-def retranslate(backend, keys, reps: int, profile: bool, sort: str) -> None:
+def retranslate(backend, keys, reps: int, profile: bool, sort: str, cold: bool) -> None:
     from frontends.arm.lift import lift_block
     mem = backend.mem
     epi = backend.cache.epilogue
@@ -37,7 +37,7 @@ def retranslate(backend, keys, reps: int, profile: bool, sort: str) -> None:
 
     def one_pass() -> int:
         n = 0
-        pc_ = time.perf_counter
+        pc_ = time.process_time   # CPU time: steadier than wall time on a shared machine
         for pc, thumb in keys:
             t0 = pc_()
             b = lift_block(mem, pc, thumb)
@@ -56,6 +56,33 @@ def retranslate(backend, keys, reps: int, profile: bool, sort: str) -> None:
         return n
 
     prof = cProfile.Profile() if profile else None
+    if cold:
+        # Forget what the decoder learnt during the run (compiled rows, dispatch caches)
+        # and the emitter's encoded sequences, so the first pass pays what a new run pays.
+        from frontends.arm import decoder as dec
+        from translator.jit import x86emit
+        for t in (dec._A32, dec._T32, dec._T16):
+            t.cache.clear()
+            t.level1.clear()
+            t.interned.clear()
+            for r in t.rows:
+                r.fn = r.triple = None
+        x86emit._COND.clear()
+        x86emit._STATE_CODE.clear()
+        if prof:
+            prof.enable()
+        t0 = time.process_time()
+        n = one_pass()
+        dt = time.process_time() - t0
+        if prof:
+            prof.disable()
+            s = io.StringIO()
+            pstats.Stats(prof, stream=s).sort_stats(sort).print_stats(25)
+            print("cold pass profile:", s.getvalue())
+            prof = cProfile.Profile()
+        print(f"cold pass: {dt * 1e3:.1f} ms, {dt * 1e6 / n:.2f} us/insn")
+        for k in totals:
+            totals[k] = 0.0
     for _ in range(reps):
         if prof:
             prof.enable()
@@ -78,6 +105,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--sort", default="tottime")
+    ap.add_argument("--cold", action="store_true",
+                    help="first re-translate with the decoder's and emitter's caches emptied")
     ap.add_argument("program")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     o = ap.parse_args()
@@ -89,7 +118,7 @@ def main() -> None:
         st = self.stats()
         print(f"run: {st['blocks_translated']} blocks, translate "
               f"{st['translate_seconds'] * 1e3:.1f} ms, {st['translate_us_per_insn']:.1f} us/insn")
-        retranslate(self, list(self.blocks), o.reps, o.profile, o.sort)
+        retranslate(self, list(self.blocks), o.reps, o.profile, o.sort, o.cold)
         return end
 
     jit_backend.JitBackend.run = run

@@ -184,6 +184,10 @@ def _operand2(c: Ctx, i, logical: bool):
     return v, carry if logical else None
 
 
+_LOGICAL_OP = {"and": "And", "eor": "Xor", "orr": "Or", "bic": "AndNot"}
+_ZERO, _ONE = Const(0), Const(1)
+
+
 def _dp(c: Ctx, i) -> None:
     stem = i.name.split("_")[0]
     kind = _DP[stem]
@@ -195,19 +199,23 @@ def _dp(c: Ctx, i) -> None:
         res = op2 if kind == "mov" else b.emit("Not", op2)
     elif logical:
         rn = c.r(i.n)
-        res = {"and": lambda: b.emit("And", rn, op2), "eor": lambda: b.emit("Xor", rn, op2),
-               "orr": lambda: b.emit("Or", rn, op2), "bic": lambda: b.emit("AndNot", rn, op2),
-               "orn": lambda: b.emit("Or", rn, b.emit("Not", op2))}[kind]()
+        if kind == "orn":
+            res = b.emit("Or", rn, b.emit("Not", op2))
+        else:
+            res = b.emit(_LOGICAL_OP[kind], rn, op2)
     else:
         rn = c.r(i.n)
-        x, y, cin = {"add": (rn, op2, Const(0)), "adc": (rn, op2, None),
-                     "sub": (rn, None, Const(1)), "sbc": (rn, None, None),
-                     "rsb": (op2, None, Const(1)), "rsc": (op2, None, None)}[kind]
-        if kind in ("sub", "sbc"):
-            y = b.emit("Not", op2)
-        elif kind in ("rsb", "rsc"):
-            y = b.emit("Not", rn)
-        if cin is None:
+        if kind == "add" or kind == "adc":
+            x, y = rn, op2
+        elif kind == "sub" or kind == "sbc":
+            x, y = rn, b.emit("Not", op2)
+        else:                                   # rsb, rsc
+            x, y = op2, b.emit("Not", rn)
+        if kind == "add":
+            cin = _ZERO
+        elif kind == "sub" or kind == "rsb":
+            cin = _ONE
+        else:
             cin = c.flag("C")
         res, cout, ovf = c.add_with_carry(x, y, cin)
         if setflags and not (stem not in _TESTS and i.d == 15):

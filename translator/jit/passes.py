@@ -207,16 +207,31 @@ class ForwardingBlock(Block):
             elif kind == 2:
                 key = (opcode[3], attr)
                 v = self._known.get(key)
-                if v is None:
-                    v = self._known[key] = Block.emit(self, opcode, *args, attr=attr)
+                if v is not None:
+                    return v
+                if args:
+                    return Block.emit(self, opcode, *args, attr=attr)   # reports the error
+                ops = self.ops
+                i = len(ops)
+                ops.append(Op(opcode, args, attr))
+                if i >= len(REFS):
+                    grow_refs(i + 1)
+                v = self._known[key] = REFS[i]
                 return v
             elif kind == 3:
-                r = Block.emit(self, opcode, *args, attr=attr)
+                if len(args) != 1:
+                    return Block.emit(self, opcode, *args, attr=attr)   # reports the error
                 self._known[(opcode[3], attr)] = args[0]
-                return r
             else:
                 self._known.clear()
-        return Block.emit(self, opcode, *args, attr=attr)
+        if len(args) != OPCODES[opcode][0]:
+            return Block.emit(self, opcode, *args, attr=attr)           # reports the error
+        ops = self.ops
+        i = len(ops)
+        ops.append(Op(opcode, args, attr))
+        if i >= len(REFS):
+            grow_refs(i + 1)
+        return REFS[i]
 
 
 _KIND = {**{k: 1 for k in FOLD}, "GetReg": 2, "GetFlag": 2, "SetReg": 3, "SetFlag": 3,

@@ -195,7 +195,11 @@ class Emitter(VfpEmitter):
         self._faults: dict[int, object] = {}      # guest pc -> label of its fault exit
         out = Emitted(a)
         labels = {}
-        a.add(mem(RBP, OFFSETS["insns"]), block.guest_insns, 64)
+        n = block.guest_insns
+        code = _COUNT.get(n)
+        if code is None:
+            code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
+        self.buf += code
         names = _METHOD
         for i, op in enumerate(block.ops):
             name = names.get(op.opcode)
@@ -565,10 +569,9 @@ class Emitter(VfpEmitter):
         a.jcc(CC.NE, self._pending_label)
         key = (link.pc, link.thumb)
         site = self.new_site(key)
-        miss = a.label()
-        field_off = a.jmp(miss)            # re-targeted to the block once it exists
-        out.sites.append((field_off, site, key))
-        a.bind(miss)
+        buf = self.buf
+        buf += b"\xe9\0\0\0\0"          # jmp to the next instruction: re-targeted to the
+        out.sites.append((len(buf) - 4, site, key))   # block once it exists
         self.buf += _T["exit_info"]
         self.buf += _U32(site)
         self._exit(EXIT_LINK_MISS)
@@ -684,3 +687,4 @@ def _cond_to_eax(a: Asm, cond: int) -> None:
 
 
 _COND: dict[int, bytes] = {}
+_COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
