@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Foundation costs: static hello-world wall time and one syscall round trip.
+"""Foundation costs: static and dynamic hello-world wall time and one syscall round trip.
 
 Runs pytrans (each backend), qemu-user when installed, and the native x86-64 build side by
 side, best of N, and prints a table with ratios. Guest programs are built from
-benchmarks/src with the Debian cross compilers (cached under ~/.cache/pytrans-bench).
+benchmarks/src with the Debian cross compilers (cached under ~/.cache/pytrans-bench); the
+dynamically linked hello world runs with -L on the cross toolchain's sysroot
+(/usr/arm-linux-gnueabihf, /usr/aarch64-linux-gnu), i.e. glibc's ld.so + libc.so.6.
 
     python benchmarks/startup.py [--reps 5] [--calls 200000]
 """
@@ -24,19 +26,21 @@ CACHE = Path(os.environ.get("PYTRANS_BENCH_CACHE", Path.home() / ".cache" / "pyt
 COMPILERS = {"arm": ["arm-linux-gnueabihf-gcc", "-mthumb"], "aarch64": ["aarch64-linux-gnu-gcc"],
              "native": ["gcc"]}
 QEMU = {"arm": "qemu-arm", "aarch64": "qemu-aarch64"}
+SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
 
 
-def build(name: str, arch: str) -> Path | None:
+def build(name: str, arch: str, link: str = "-static") -> Path | None:
     cc = COMPILERS[arch]
     if shutil.which(cc[0]) is None:
         print(f"note: {cc[0]} not installed; skipping {arch}", file=sys.stderr)
         return None
     src = SRC / f"{name}.c"
-    tag = hashlib.sha256(src.read_bytes() + " ".join(cc).encode()).hexdigest()[:12]
+    extra = b"" if link == "-static" else link.encode()     # keep the static builds' names
+    tag = hashlib.sha256(src.read_bytes() + " ".join(cc).encode() + extra).hexdigest()[:12]
     out = CACHE / f"{name}-{arch}-{tag}"
     if not out.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([*cc, "-static", "-O2", "-s", "-o", str(out), str(src)], check=True)
+        subprocess.run([*cc, link, "-O2", "-s", "-o", str(out), str(src)], check=True)
     return out
 
 
@@ -73,18 +77,22 @@ def main() -> None:
         hello, loop = build("hello", arch), build("syscall_loop", arch)
         if not hello or not loop:
             continue
+        dyn = build("hello", arch, "-no-pie") if os.path.isdir(SYSROOT[arch]) else None
         for name, cmd in runners(arch).items():
             t_hello = best_of(cmd + [str(hello)], a.reps)
+            t_dyn = best_of(cmd + ["-L", SYSROOT[arch], str(dyn)], a.reps) if dyn else None
             small = best_of(cmd + [str(loop), "1000"], a.reps)
             big = best_of(cmd + [str(loop), str(a.calls + 1000)], max(1, a.reps // 2))
             per_call = (big - small) / a.calls
-            rows.append((arch, name, t_hello, per_call))
-    print(f"{'guest':<9}{'runner':<18}{'hello wall (s)':>15}{'x native':>10}{'syscall (us)':>14}")
-    for arch, name, th, pc in rows:
+            rows.append((arch, name, t_hello, t_dyn, per_call))
+    print(f"{'guest':<9}{'runner':<18}{'hello wall (s)':>15}{'x native':>10}"
+          f"{'dynamic hello (s)':>19}{'syscall (us)':>14}")
+    for arch, name, th, td, pc in rows:
         ratio = f"{th / t_native:.0f}x" if t_native else "-"
-        print(f"{arch:<9}{name:<18}{th:>15.3f}{ratio:>10}{pc * 1e6:>14.2f}")
+        dyn = f"{td:.3f}" if td is not None else "-"
+        print(f"{arch:<9}{name:<18}{th:>15.3f}{ratio:>10}{dyn:>19}{pc * 1e6:>14.2f}")
     if t_native:
-        print(f"{'x86-64':<9}{'native':<18}{t_native:>15.3f}{'1x':>10}{'-':>14}")
+        print(f"{'x86-64':<9}{'native':<18}{t_native:>15.3f}{'1x':>10}{'-':>19}{'-':>14}")
 
 
 if __name__ == "__main__":

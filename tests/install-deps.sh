@@ -11,6 +11,11 @@ command -v arm-linux-gnueabihf-gcc >/dev/null || pkgs+=(gcc-arm-linux-gnueabihf)
 command -v arm-linux-gnueabihf-g++ >/dev/null || pkgs+=(g++-arm-linux-gnueabihf)
 command -v aarch64-linux-gnu-gcc >/dev/null || pkgs+=(gcc-aarch64-linux-gnu)
 command -v aarch64-linux-gnu-g++ >/dev/null || pkgs+=(g++-aarch64-linux-gnu)
+# tests/test_debian.py builds Debian armhf/arm64 sysroots with `pytrans sysroot debian`
+# (apt-get download + dpkg -x with a private apt configuration; needs the archive keyring and
+# network access to a Debian mirror) and checks zstd streams with the host's zstd.
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || pkgs+=(debian-archive-keyring)
+command -v zstd >/dev/null || pkgs+=(zstd)
 if [ ${#pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
