@@ -27,6 +27,14 @@ CTYPES = {
     "SYSINFO": ("struct sysinfo", ["linux/sysinfo.h"]),
     "STATFS": (None, ["asm/statfs.h"]),
     "TMS": ("struct tms", ["linux/times.h"]),
+    # glibc's own socket structs (sys/socket.h is what guest programs see).
+    "MSGHDR": ("struct msghdr", ["sys/socket.h"]),
+    "MMSGHDR": ("struct mmsghdr", ["sys/socket.h"]),
+    "CMSGHDR": ("struct cmsghdr", ["sys/socket.h"]),
+    "LINGER": ("struct linger", ["sys/socket.h"]),
+    "UCRED": ("struct ucred", ["sys/socket.h"]),
+    "ITIMERSPEC": ("struct itimerspec", ["linux/time.h"]),
+    "ITIMERSPEC64": ("struct __kernel_itimerspec", ["linux/time_types.h"]),
 }
 TARGETS = [(arm, "arm-linux-gnueabihf-gcc", {"STAT": "struct stat64", "STATFS": "struct statfs64"}),
            (a64, "aarch64-linux-gnu-gcc", {"STAT": "struct stat", "STATFS": "struct statfs"})]
@@ -47,11 +55,22 @@ def test_layouts_match_the_kernel_headers(tmp_path, abi, cc, names):
     headers, body = set(), []
     for attr, (ctype, hdrs) in CTYPES.items():
         lay = getattr(abi, attr)
-        if abi is a64 and attr == "TIMESPEC64":
-            continue  # the same object as TIMESPEC there
+        if abi is a64 and attr in ("TIMESPEC64", "ITIMERSPEC64"):
+            continue  # the same object as TIMESPEC/ITIMERSPEC there
         headers.update(hdrs)
         body += _asserts(attr, lay, ctype or names[attr])
-    src = "".join(f"#include <{h}>\n" for h in sorted(headers)) + "\n".join(body) + "\n"
+    # sys/socket.h (glibc) and linux/time.h (UAPI) both define struct timespec: check the
+    # glibc structs in their own unit.
+    libc = {"sys/socket.h"}
+    uapi_body = [b for b in body if "msghdr" not in b and "cmsghdr" not in b
+                 and "linger" not in b and "ucred" not in b]
+    libc_body = [b for b in body if b not in uapi_body]
+    src = "".join(f"#include <{h}>\n" for h in sorted(headers - libc)) + "\n".join(uapi_body) + "\n"
+    lsrc = "#define _GNU_SOURCE\n#include <sys/socket.h>\n" + "\n".join(libc_body) + "\n"
+    g = tmp_path / "libc_layouts.c"
+    g.write_text(lsrc)
+    r = subprocess.run([cc, "-fsyntax-only", str(g)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
     f = tmp_path / "layouts.c"
     f.write_text(src)
     r = subprocess.run([cc, "-fsyntax-only", str(f)], capture_output=True, text=True)

@@ -69,6 +69,18 @@ TMS = Layout("tms", [("tms_utime", "q"), ("tms_stime", "q"), ("tms_cutime", "q")
 RUSAGE = Layout("rusage", [("ru_utime", "2q"), ("ru_stime", "2q"), ("ru_maxrss", "q"),
                            ("rest", "13q")])
 WORD = "Q"
+# Sockets: LP64 layouts, the same bytes as x86-64's (control messages aligned to 8).
+MSGHDR = Layout("msghdr", [("msg_name", "Q"), ("msg_namelen", "I"), ("", "4x"),
+                           ("msg_iov", "Q"), ("msg_iovlen", "Q"), ("msg_control", "Q"),
+                           ("msg_controllen", "Q"), ("msg_flags", "i"), ("", "4x")])
+MMSGHDR = Layout("mmsghdr", [("msg_hdr", "56s"), ("msg_len", "I"), ("", "4x")])
+CMSGHDR = Layout("cmsghdr", [("cmsg_len", "Q"), ("cmsg_level", "i"), ("cmsg_type", "i")])
+CMSG_ALIGN = 8
+LINGER = Layout("linger", [("l_onoff", "i"), ("l_linger", "i")])
+UCRED = Layout("ucred", [("pid", "i"), ("uid", "I"), ("gid", "I")])
+ITIMERSPEC = Layout("itimerspec", [("it_interval", "2q"), ("it_value", "2q")])
+ITIMERSPEC64 = ITIMERSPEC
+DIR_COOKIE_BITS = None          # 64-bit d_off: host directory offsets pass unchanged
 
 # open(2) flag bits that differ from x86-64 (arch/arm*/include/uapi/asm/fcntl.h).
 O_FLAGS = {"O_DIRECTORY": 0o40000, "O_NOFOLLOW": 0o100000, "O_DIRECT": 0o200000,

@@ -104,6 +104,21 @@ TMS = Layout("tms", [("tms_utime", "i"), ("tms_stime", "i"), ("tms_cutime", "i")
 RUSAGE = Layout("rusage", [("ru_utime", "2i"), ("ru_stime", "2i"), ("ru_maxrss", "i"),
                            ("rest", "13i")])
 WORD = "I"
+# Sockets (linux/socket.h, glibc sys/socket.h): pointers and size_t are 32-bit, control
+# messages are aligned to 4 bytes. sockaddr_* and struct linger/ucred match x86-64.
+MSGHDR = Layout("msghdr", [("msg_name", "I"), ("msg_namelen", "I"), ("msg_iov", "I"),
+                           ("msg_iovlen", "I"), ("msg_control", "I"), ("msg_controllen", "I"),
+                           ("msg_flags", "i")])
+MMSGHDR = Layout("mmsghdr", [("msg_hdr", "28s"), ("msg_len", "I")])
+CMSGHDR = Layout("cmsghdr", [("cmsg_len", "I"), ("cmsg_level", "i"), ("cmsg_type", "i")])
+CMSG_ALIGN = 4
+LINGER = Layout("linger", [("l_onoff", "i"), ("l_linger", "i")])
+UCRED = Layout("ucred", [("pid", "i"), ("uid", "I"), ("gid", "I")])
+ITIMERSPEC = Layout("itimerspec", [("it_interval", "2i"), ("it_value", "2i")])
+ITIMERSPEC64 = Layout("__kernel_itimerspec", [("it_interval", "2q"), ("it_value", "2q")])
+# Directory offsets (d_off, telldir) must fit a 32-bit off_t: a 32-bit process on a 64-bit
+# kernel gets 32-bit hash cookies from ext4 (is_32bit_api()); pytrans remaps them.
+DIR_COOKIE_BITS = 31
 
 
 def kuser_page() -> bytes:
