@@ -107,3 +107,43 @@ def test_fused_optimize_matches_the_staged_passes():
         w = rng.getrandbits(32)
         assert _run(fused, regs, flags, w) == _run(orig, regs, flags, w)
         assert _run(staged, regs, flags, w) == _run(orig, regs, flags, w)
+
+
+def test_decoder_disk_cache_round_trip(tmp_path):
+    """A run saves what the decoder learnt; the next run decodes the same words to the same
+    instructions without compiling a single encoding row."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    prog = (
+        "import frontends.arm.decoder as d\n"
+        "calls = []\n"
+        "orig = d._compile_row\n"
+        "d._compile_row = lambda r, isa: (calls.append(r.name), orig(r, isa))[1]\n"
+        "out = [repr(d.decode_a32(w, 0x1000)) for w in (0xe0810002, 0xe5912004, 0xeafffffe,"
+        " 0xe92d4010)]\n"
+        "out += [repr(d.decode_t16(h, 0x1000)) for h in (0x1840, 0xb510, 0x4770)]\n"
+        "out.append(repr(d.decode_t32(0xf8d1, 0x2004, 0x1000)))\n"
+        "print(len(calls)); print('\\n'.join(out))\n")
+    env = {**os.environ, "PYTRANS_CACHE_DIR": str(tmp_path)}
+
+    def run() -> list[str]:
+        r = subprocess.run([sys.executable, "-c", prog], cwd=root, env=env,
+                           capture_output=True, text=True, check=True)
+        return r.stdout.splitlines()
+    first = run()
+    assert int(first[0]) > 0
+    assert len(list(tmp_path.glob("armdecode-*.bin"))) == 1
+    second = run()
+    assert int(second[0]) == 0                    # every row came from the cache
+    assert second[1:] == first[1:]
+    # A damaged cache file is ignored, not trusted.
+    (f,) = tmp_path.glob("armdecode-*.bin")
+    f.write_bytes(b"\x00garbage")
+    third = run()
+    assert third[1:] == first[1:] and int(third[0]) > 0
+    # An empty PYTRANS_CACHE_DIR turns the cache off.
+    env["PYTRANS_CACHE_DIR"] = ""
+    assert run()[1:] == first[1:]

@@ -73,8 +73,13 @@ pseudocode; a field an instruction does not define reads as None, ``unpredictabl
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
+import marshal
+import os
 import re
 import struct
+import sys
 
 from . import encodings as E
 
@@ -1732,13 +1737,14 @@ class Row:
     """One compiled encoding row."""
 
     __slots__ = ("name", "enc", "pattern", "form", "consts", "mask", "value", "_fields",
-                 "sb_mask", "sb_value", "fn", "width", "triple", "_bits")
+                 "sb_mask", "sb_value", "fn", "width", "triple", "_bits", "code", "idx")
 
-    def __init__(self, row: tuple, width: int) -> None:
+    def __init__(self, row: tuple, width: int, idx: int = 0) -> None:
         self.name, self.enc, self.pattern, self.form = row[:4]
         self.consts = row[4] if len(row) > 4 else {}
         self.width = width
-        self.fn = self.triple = self._fields = None
+        self.idx = idx
+        self.fn = self.triple = self._fields = self.code = None
         self._parse()
 
     def _parse(self) -> None:
@@ -1823,8 +1829,14 @@ def _compile_row(row: Row, isa: str) -> None:
         lines.append(f"    if w & {row.sb_mask:#x} != {row.sb_value:#x}: "
                      "ins.unpredictable = True")
     lines.append(f"    return _form(ins, {', '.join(args)})")
-    ns = {"_Insn": Insn, "_form": form}
-    exec("\n".join(lines), ns)
+    _row_from_code(row, compile("\n".join(lines), f"<{isa} {row.name} {row.enc}>", "exec"))
+
+
+def _row_from_code(row: Row, code) -> None:
+    """Define the row's decode function from its compiled module code."""
+    ns = {"_Insn": Insn, "_form": _FORMS[row.form]}
+    exec(code, ns)
+    row.code = code
     row.fn = ns["_dec"]
 
 
@@ -1842,7 +1854,7 @@ class _Table:
                  key2_mask: int, row_ok=None) -> None:
         # Rows are compiled lazily (``lookup`` compiles the ones a word can reach): compiling
         # all ~950 at import cost ~0.1 s of every run's start-up, and a run needs a few dozen.
-        self.rows = [Row(r, width) for r in rows]
+        self.rows = [Row(r, width, k) for k, r in enumerate(rows)]
         self.isa = isa
         self.key1 = key1
         self.key1_mask = key1_mask
@@ -1851,14 +1863,32 @@ class _Table:
         self.level1: dict[int, list[Row]] = {}
         self.cache: dict[int, tuple] = {}
         self.interned: dict[tuple, tuple] = {}
+        # From the on-disk cache (see _load_cache): cache key -> row indices, row index ->
+        # compiled code; used by lookup before computing anything.
+        self.saved: dict[int, tuple[int, ...]] = {}
+        self.saved_code: dict[int, object] = {}
+        self.new = 0                                   # entries not in the disk cache yet
 
     def _compile(self, r: Row) -> tuple:
-        _compile_row(r, self.isa)
+        code = self.saved_code.get(r.idx)
+        if code is not None:
+            _row_from_code(r, code)
+        else:
+            _compile_row(r, self.isa)
+            self.new += 1
         r.triple = (r.mask, r.value, r.fn)
         return r.triple
 
     def lookup(self, w: int, key: int) -> tuple:
         """Fill and return the candidate tuple for `w` (cache key `key`)."""
+        idxs = self.saved.get(key)
+        if idxs is not None:
+            rows = self.rows
+            cands = tuple(rows[k].triple or self._compile(rows[k]) for k in idxs)
+            cands = self.interned.setdefault(cands, cands)
+            self.cache[key] = cands
+            return cands
+        self.new += 1
         k1 = self.key1(w)
         l1 = self.level1.get(k1)
         if l1 is None:
@@ -1874,6 +1904,104 @@ class _Table:
             self.cache.clear()
         self.cache[key] = cands
         return cands
+
+
+# ------------------------------------------------------------------------------------------
+# The on-disk cache: what the dispatch caches learnt and the rows' compiled code, so a new
+# run does not pay again for compiling rows and filtering the tables (~50 ms for a small
+# program). Like Python's own .pyc files it is keyed by the exact source of this module and
+# the tables and by the interpreter's bytecode version, so it cannot go stale; it is written
+# atomically at exit when the run learnt something, and ignored when unreadable.
+# $PYTRANS_CACHE_DIR (empty: no cache), default $XDG_CACHE_HOME/pytrans or ~/.cache/pytrans.
+_SAVE_LIMIT = 50_000              # random decoder sweeps learn far more: not worth keeping
+
+
+def _cache_path() -> str | None:
+    d = os.environ.get("PYTRANS_CACHE_DIR")
+    if d is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                                 ".cache")
+        d = os.path.join(base, "pytrans")
+    if not d:
+        return None
+    h = hashlib.sha256(sys.implementation.cache_tag.encode())
+    for mod in (__file__, E.__file__):
+        try:
+            with open(mod, "rb") as f:
+                h.update(f.read())
+        except OSError:
+            return None
+    return os.path.join(d, f"armdecode-{h.hexdigest()[:20]}.bin")
+
+
+def _tables() -> dict[str, "_Table"]:
+    return {"a32": _A32, "t32": _T32, "t16": _T16}
+
+
+def _load_cache() -> None:
+    path = _cache_path()
+    if path is None:
+        return
+    try:
+        with open(path, "rb") as f:
+            data = marshal.load(f)
+        for isa, t in _tables().items():
+            saved, codes = data[isa]
+            n = len(t.rows)
+            if not all(0 <= k < n for k in codes) or \
+                    not all(0 <= k < n for idxs in saved.values() for k in idxs):
+                raise ValueError("bad row index")
+            t.saved, t.saved_code = saved, codes
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        for t in _tables().values():
+            t.saved, t.saved_code = {}, {}
+
+
+def _save_cache() -> None:
+    tables = _tables()
+    if not any(t.new for t in tables.values()):
+        return
+    path = _cache_path()
+    if path is None:
+        return
+    data = {}
+    total = 0
+    for isa, t in tables.items():
+        saved = dict(t.saved)
+        for key, cands in t.cache.items():
+            if key not in saved:
+                saved[key] = tuple(_ROW_INDEX[fn] for _, _, fn in cands)
+        codes = dict(t.saved_code)
+        codes.update({r.idx: r.code for r in t.rows if r.code is not None})
+        data[isa] = (saved, codes)
+        total += len(saved)
+    if total > _SAVE_LIMIT:
+        return
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            marshal.dump(data, f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+class _RowIndex(dict):
+    """decode function -> its row's index (for saving the dispatch caches)."""
+
+    def __missing__(self, fn):
+        for t in _tables().values():
+            for r in t.rows:
+                if r.fn is not None:
+                    self[r.fn] = r.idx
+        return self[fn]
+
+
+_ROW_INDEX = _RowIndex()
 
 
 def _cond_ok(r: Row, w: int) -> bool:
@@ -1930,6 +2058,10 @@ def decode_t32(hw1: int, hw2: int, addr: int, in_it: bool = False) -> Insn:
 
 _T16 = _Table(E.T16, "t16", 16, lambda w: w >> 8, 0xFF00, 0x00FF)
 _T16_CACHE = _T16.cache
+
+
+_load_cache()
+atexit.register(_save_cache)
 
 
 def decode_t16(hw: int, addr: int, in_it: bool = False) -> Insn:
