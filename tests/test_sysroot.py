@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, run_pytrans, shell_status
+from conftest import ROOT, run_pytrans
 
 CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
 CROSS = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
@@ -100,7 +100,7 @@ def _glibc_root(tmp_path, arch: str, how: str):
     """A sysroot whose loader and libc are reached through absolute symlinks (Debian's
     /lib/ld-linux-*.so.* style) into /opt/glibc, a directory the host does not have."""
     r = tmp_path / f"root-{arch}"
-    lib = r / ("lib" if arch == "arm" else "lib")
+    lib = r / "lib"
     (r / "opt" / "glibc").mkdir(parents=True, exist_ok=True)
     lib.mkdir(parents=True, exist_ok=True)
     for name in (INTERP[arch], "libc.so.6"):
