@@ -213,7 +213,11 @@ def random_it_block(rnd: random.Random) -> str:
                                  f"sub{c} {lo()}, {lo()}, #{rnd.randrange(8)}",
                                  f"lsl{c} {lo()}, {lo()}, #{rnd.randrange(1, 32)}",
                                  f"and{c} {lo()}, {lo()}",
-                                 f"cmp{c} {lo()}, #{rnd.randrange(256)}"]))
+                                 f"cmp{c} {lo()}, #{rnd.randrange(256)}",
+                                 f"vadd{c}.f64 d{rnd.randrange(32)}, d{rnd.randrange(32)}, "
+                                 f"d{rnd.randrange(32)}",
+                                 f"vcvt{c}.s32.f32 s{rnd.randrange(32)}, s{rnd.randrange(32)}",
+                                 f"vmov{c} {lo()}, s{rnd.randrange(32)}"]))
     return "; ".join(lines)
 
 
