@@ -147,3 +147,16 @@ def test_regression_vfp_rounding_mode_from_fpscr():
     assert third(ONE_D, 3) == rn
     assert third(M_ONE_D, 2) == (rn | 1 << 63) + 1
     assert third(M_ONE_D, 1) == rn | 1 << 63
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_regression_strex_fails_when_memory_changed_since_ldrex(thumb):
+    """STREX always succeeded (one guest thread was assumed); with guest threads a store by
+    another thread between LDREX and STREX must make STREX fail, as on Unicorn/qemu."""
+    D = jit_diff.DATA
+    init = {"r": {0: D, 3: 0x1234, 4: 0x5555, 6: D + 8}}
+    # success, then a changed word (fails, memory keeps the intruder's value), then LDREXD/STREXD
+    got = _vfp_case("ldrex r1, [r0]; strex r2, r4, [r0]; ldrex r1, [r0]; str r3, [r0]; "
+                    "strex r5, r4, [r0]; ldrexd r10, r11, [r6]; strexd r9, r10, r11, [r6]", init,
+                    thumb)
+    assert got["r"][2] == 0 and got["r"][5] == 1 and got["r"][9] == 0

@@ -218,6 +218,8 @@ class Emulator:
             backend.start(entry, sp, {self.abi.SYSCALL_ARG_REGS[0]: 0})
             t0 = time.perf_counter()
             end = backend.run(kernel)
+            if kernel.threads is not None:
+                end = kernel.threads.main_finished(end)   # wait for the other guest threads
             if os.getpid() != parent_pid:
                 _end_forked_child(_termination(end), self.log)
             self.stats = self._collect_stats(backend, kernel, time.perf_counter() - t0)

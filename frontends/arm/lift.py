@@ -486,20 +486,41 @@ def _ldm(c: Ctx, i) -> None:
             c.set_r(n, final)
 
 
+# The exclusive monitor, as qemu does it: LDREX remembers the value it read (state words 19
+# and 20), STREX stores only if memory still holds it. Guest threads run one at a time and
+# switch only between blocks, so the compare-and-store is atomic; another thread's store
+# between LDREX and STREX makes STREX fail and the guest's loop retry.
+EXCL_LO, EXCL_HI = 19, 20
+
+
 @lifter("LDREX", "LDREXB", "LDREXH")
 def _ldrex(c: Ctx, i) -> None:
-    # One guest thread: the exclusive monitor always holds (STREX below always succeeds).
     size = {"LDREX": 4, "LDREXB": 1, "LDREXH": 2}[i.name]
     addr = c.b.emit("Add", c.r(i.n), Const(_g(i, "imm32", 0)))
-    c.set_r(i.t, c.load(size, addr))
+    v = c.load(size, addr)
+    c.set_r(i.t, v)
+    c.b.emit("SetReg", v, attr=EXCL_LO)
+
+
+def _store_exclusive(c: Ctx, i, parts: list) -> None:
+    """parts: (size, address, new value, remembered-value register) per word."""
+    b = c.b
+    cur = [c.load(size, addr) for size, addr, _, _ in parts]
+    diff = None
+    for (_, _, _, reg), v in zip(parts, cur):
+        d = b.emit("Xor", v, b.emit("GetReg", attr=reg))
+        diff = d if diff is None else b.emit("Or", diff, d)
+    ok = b.emit("IsZero", diff)
+    for (size, addr, new, _), v in zip(parts, cur):
+        c.store(size, addr, b.emit("Select", ok, new, v))    # a failed STREX rewrites the old
+    c.set_r(i.d, b.emit("Xor", ok, Const(1)))
 
 
 @lifter("STREX", "STREXB", "STREXH")
 def _strex(c: Ctx, i) -> None:
     size = {"STREX": 4, "STREXB": 1, "STREXH": 2}[i.name]
     addr = c.b.emit("Add", c.r(i.n), Const(_g(i, "imm32", 0)))
-    c.store(size, addr, c.r(i.t))
-    c.set_r(i.d, Const(0))
+    _store_exclusive(c, i, [(size, addr, c.r(i.t), EXCL_LO)])
 
 
 @lifter("DMB", "DSB", "ISB", "NOP", "YIELD", "CLREX", "PLD_imm", "PLD_reg", "PLD_lit",
@@ -622,14 +643,15 @@ def _ldrexd(c: Ctx, i) -> None:
     lo, hi = c.load(4, addr), c.load(4, c.b.emit("Add", addr, Const(4)))
     c.set_r(i.t, lo)
     c.set_r(i.t2, hi)
+    c.b.emit("SetReg", lo, attr=EXCL_LO)
+    c.b.emit("SetReg", hi, attr=EXCL_HI)
 
 
 @lifter("STREXD")
 def _strexd(c: Ctx, i) -> None:
     addr = c.r(i.n)
-    c.store(4, addr, c.r(i.t))
-    c.store(4, c.b.emit("Add", addr, Const(4)), c.r(i.t2))
-    c.set_r(i.d, Const(0))
+    _store_exclusive(c, i, [(4, addr, c.r(i.t), EXCL_LO),
+                            (4, c.b.emit("Add", addr, Const(4)), c.r(i.t2), EXCL_HI)])
 
 
 @lifter("SVC")

@@ -140,6 +140,15 @@ class JitBackend:
         s.d[:] = ctx["d"]
         s.fpscr = ctx["fpscr"]
 
+    def new_thread(self) -> "JitBackend":
+        """A CPU for a new guest thread: same memory, a copy of this CPU's state (registers,
+        flags, VFP, TLS), its own code cache."""
+        t = JitBackend(self.abi, self.mem, self.translator)
+        ctypes.memmove(ctypes.addressof(t.state), ctypes.addressof(self.state),
+                       ctypes.sizeof(self.state))
+        t.state.pending = 0
+        return t
+
     def interrupt(self) -> None:
         """From any thread: native code polls this flag at block links."""
         self.state.pending = 1
@@ -262,6 +271,8 @@ class JitBackend:
                     self._deliver_fault(kernel, (sig, 1, s.r[15], s.r[15], "halt"))
                 elif reason == EXIT_PENDING:
                     s.pending = 0
+                    if kernel.threads is not None:
+                        kernel.threads.preempt_point()   # other guest threads' turn
                 else:
                     raise RuntimeError(f"JIT: unknown exit reason {reason}")
             except GuestExit as e:

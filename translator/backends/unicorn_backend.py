@@ -79,6 +79,9 @@ class UnicornBackend:
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid)
         self._init_syscall_fast_path()
+        # interrupt() from other threads goes through a native block hook (see unicorn_stop).
+        from .unicorn_stop import StopRequest
+        self._stop = StopRequest(self.uc)
 
     def _init_syscall_fast_path(self) -> None:
         """Syscall number + arguments in one uc_reg_read_batch call through a plain ctypes
@@ -196,9 +199,20 @@ class UnicornBackend:
         rw(a64.UC_ARM64_REG_SP, ctx["sp"])
         rw(a64.UC_ARM64_REG_PC, ctx["pc"])
 
+    def new_thread(self) -> "UnicornBackend":
+        """A CPU for a new guest thread: same memory, this CPU's registers and TLS, resuming
+        where this one will (after the clone syscall)."""
+        t = UnicornBackend(self.abi, self.mem)
+        t.set_context(self.get_context())
+        t.set_tls(self.get_tls())
+        t._next_pc = self.pc()
+        return t
+
     def interrupt(self) -> None:
-        """From any thread: leave native execution soon, so a pending signal is delivered."""
-        self.uc.emu_stop()
+        """From any thread: leave native execution at the next block boundary, so a pending
+        signal is delivered or another guest thread runs (uc.emu_stop from another thread
+        could resume a block twice: translator/backends/unicorn_stop.py)."""
+        self._stop.request()
 
     def pc(self) -> int:
         """The guest PC, with bit 0 set in Thumb state (what a resume needs)."""
@@ -272,6 +286,8 @@ class UnicornBackend:
                     kernel.raise_signal(sig, pc=fpc, addr=addr, code=code, reason=reason)
                 if kernel.sig.pending & ~kernel.sig.mask:
                     kernel.deliver_pending()
+                if kernel.threads is not None:
+                    kernel.threads.preempt_point()   # other guest threads' turn
             except GuestExit as e:
                 return e
             pc = self.pc()

@@ -40,6 +40,10 @@ class ArmState(ctypes.Structure):
         # the host's MXCSR, restored on the way out (see codecache._emit_trampolines).
         ("mxcsr", ctypes.c_uint32),
         ("host_mxcsr", ctypes.c_uint32),
+        # The value(s) the last LDREX/LDREXD read: STREX succeeds only if memory still holds
+        # them (guest threads are serialised, so compare-and-store is atomic; as in qemu).
+        ("excl_lo", ctypes.c_uint32),
+        ("excl_hi", ctypes.c_uint32),
     ]
 
 

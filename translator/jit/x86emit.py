@@ -213,14 +213,16 @@ class Emitter(VfpEmitter):
     @staticmethod
     def _reg(attr: int):
         """r0-r15 by number; 16 is TPIDRURO (the user read-only thread ID register), 17 the
-        scratch word, 18 the FPSCR, 32+k the VFP single-precision register Sk (a half of
-        D(k/2))."""
+        scratch word, 18 the FPSCR, 19/20 the exclusive monitor's value, 32+k the VFP
+        single-precision register Sk (a half of D(k/2))."""
         if attr < 16:
             return mem(RBP, _R + 4 * attr)
         if attr >= 32:
             return mem(RBP, OFFSETS["d"] + 4 * (attr - 32))
         if attr == 18:
             return mem(RBP, OFFSETS["fpscr"])
+        if attr in (19, 20):           # the exclusive monitor's value (LDREX/STREX)
+            return mem(RBP, OFFSETS["excl_lo" if attr == 19 else "excl_hi"])
         return mem(RBP, OFFSETS["tpidruro"] if attr == 16 else OFFSETS["tmp"])
 
     def _state_code(self, kind: str, attr) -> bytes:

@@ -49,8 +49,9 @@ def start(die: Callable[[int], None]) -> KernelRef:
 
     def on_wake(_signum, _frame) -> None:
         k = ref[0] if ref else None
-        if k is not None and k.interruptible and k.sig.ready():
-            raise SyscallInterrupted
+        if k is not None and k.interruptible and (
+                k.sig.ready() or (k.threads is not None and k.threads.end is not None)):
+            raise SyscallInterrupted      # a signal for the guest, or another thread's exit_group
 
     def watcher() -> None:
         threading.Thread(target=_watch, args=(ref, die), name="pytrans-signals",

@@ -118,6 +118,7 @@ class Kernel:
         self.table = build_table(self.abi)
         self.interruptible = False   # inside a blocking call a host signal may cut short
         self.wake_hook: Callable[[], None] | None = None   # set by the host signal forwarder
+        self.threads = None          # a threads.ThreadGroup once the guest clones a thread
 
     # ---- per-thread signal state (kept as properties for older callers) -------------------
     @property
@@ -201,7 +202,12 @@ class Kernel:
                     if self.sig.ready():
                         raise SyscallInterrupted
                     self.interruptible = True
-                result = entry.handler(self, *args)
+                group = self.threads
+                if group is not None and entry.name in BLOCKING:
+                    with group.unlocked():       # other guest threads run meanwhile
+                        result = entry.handler(self, *args)
+                else:
+                    result = entry.handler(self, *args)
             except SyscallInterrupted:
                 result = -(sigdeliver.ERESTARTSYS if entry.name in _RESTARTSYS
                            else sigdeliver.ERESTARTNOHAND)
@@ -283,4 +289,12 @@ def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:
         pairs = any(isinstance(a, tuple) for a in spec) or list(spec) != list(range(len(spec)))
         table[nr] = SyscallEntry(nr, name, handler, spec, (max(regs) + 1) if regs else 0, pairs)
     return table
+
+
+# With guest threads, the CPU and the signal state are the calling thread's (threads.py needs
+# GuestExit from above, hence the late import).
+from .threads import BLOCKING, thread_local_attr  # noqa: E402
+Kernel.cpu = thread_local_attr("cpu")
+Kernel.sig = thread_local_attr("sig")
+Kernel.interruptible = thread_local_attr("interruptible")
 

@@ -12,6 +12,7 @@ import sys
 from frontends.aarch64.abi import SYSINFO as HOST_SYSINFO   # x86-64 has the same LP64 layout
 
 from ...memory import PROT_WRITE, GuestFault
+from .. import threads
 from ..host import hsys
 from ..kernel import GuestExit, Kernel
 
@@ -19,7 +20,9 @@ RLIM64_INFINITY = (1 << 64) - 1
 
 
 def sys_exit(k: Kernel, status: int) -> int:
-    # Single-threaded for now: the last thread leaving ends the process.
+    # Ends the calling thread; the last thread leaving ends the process.
+    if k.threads is not None:
+        k.threads.exit_thread(status & 0xFF)
     raise GuestExit(status & 0xFF)
 
 
@@ -32,7 +35,8 @@ def sys_getpid(k: Kernel) -> int:
 
 
 def sys_gettid(k: Kernel) -> int:
-    return k.pid
+    t = threads.current() if k.threads is not None else None
+    return t.tid if t is not None and t.group is k.threads else k.pid
 
 
 def sys_getppid(k: Kernel) -> int:
@@ -89,6 +93,10 @@ def sys_setgid(k: Kernel, gid: int) -> int:
 
 
 def sys_set_tid_address(k: Kernel, tidptr: int) -> int:
+    t = threads.current() if k.threads is not None else None
+    if t is not None and t.group is k.threads:
+        t.clear_tid = tidptr
+        return t.tid
     k.tid_address = tidptr
     return k.pid
 
@@ -212,6 +220,8 @@ def sys_sched_getaffinity(k: Kernel, pid: int, size: int, mask: int) -> int:
 
 
 def sys_sched_yield(k: Kernel) -> int:
+    if k.threads is not None:
+        k.threads.preempt_point()      # waiting guest threads run first
     return 0
 
 
@@ -327,6 +337,18 @@ _FORK_OK = (CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_C
 _NAMESPACES = CLONE_NEWNS | 0x7E000000                      # CLONE_NEWCGROUP .. CLONE_NEWNET
 
 
+def _clone_thread(k: Kernel, flags: int, newsp: int, ptid: int, tls: int, ctid: int) -> int:
+    """clone(CLONE_VM|CLONE_THREAD|...): a guest thread on a host thread (linux/threads.py)."""
+    need = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND
+    if flags & need != need:
+        # CLONE_VM without a shared signal table (old LinuxThreads) is not emulated.
+        k.warn_once(f"clone{flags:#x}", f"clone flags {flags:#x} are not supported: -EINVAL")
+        return -errno.EINVAL
+    if k.threads is None:
+        k.threads = threads.ThreadGroup(k)
+    return k.threads.clone(flags, newsp, ptid, tls, ctid)
+
+
 def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
           ctid: int = 0) -> int:
     """A new process as a host fork of the whole emulator.
@@ -338,10 +360,7 @@ def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
     qemu-user does too: the parent is suspended until the child execs or exits anyway.
     """
     if flags & CLONE_THREAD or (flags & CLONE_VM and not flags & CLONE_VFORK):
-        # Threads (CLONE_VM|CLONE_THREAD) run on host threads over shared memory: not here yet.
-        k.warn_once("clone-thread", f"clone flags {flags:#x} (threads) are not supported "
-                    "yet: -ENOSYS")
-        return -errno.ENOSYS
+        return _clone_thread(k, flags, newsp, ptid, tls, ctid)
     if flags & _NAMESPACES:     # CLONE_NEW*: privileges and namespaces we do not emulate
         return -errno.EPERM
     if flags & ~(_FORK_OK | CLONE_VM):
