@@ -55,6 +55,8 @@ def _slot(i: int):
 # stores, and fixed instruction sequences encoded once at import by the assembler itself.
 _U32 = struct.Struct("<I").pack
 _S32 = struct.Struct("<i").pack
+_S32_INTO = struct.Struct("<i").pack_into
+_JE_REL32 = b"\x0f\x84\0\0\0\0"       # je rel32 (field filled in later)
 MASK32 = 0xFFFFFFFF
 
 
@@ -192,7 +194,7 @@ class Emitter(VfpEmitter):
     def emit(self, block: Block) -> Emitted:
         self.asm = a = Asm()
         self.buf = a.buf                  # the hot paths append precomputed bytes here
-        self._faults: dict[int, object] = {}      # guest pc -> label of its fault exit
+        self._faults: dict[int, list[int]] = {}   # guest pc -> rel32 fields to its fault exit
         out = Emitted(a)
         labels = {}
         n = block.guest_insns
@@ -214,7 +216,8 @@ class Emitter(VfpEmitter):
     def _reg(attr: int):
         """r0-r15 by number; 16 is TPIDRURO (the user read-only thread ID register), 17 the
         scratch word, 18 the FPSCR, 19/20 the exclusive monitor's value, 32+k the VFP
-        single-precision register Sk (a half of D(k/2))."""
+        single-precision register Sk (a half of
+        D(k/2))."""
         if attr < 16:
             return mem(RBP, _R + 4 * attr)
         if attr >= 32:
@@ -489,18 +492,19 @@ class Emitter(VfpEmitter):
     # memory
     def _check(self, addr_reg, size: int, perm: int, pc: int) -> None:
         """Fault unless every byte of the access is on a page with ``perm``."""
-        a = self.asm
-        fault = self._faults.get(pc)
-        if fault is None:
-            fault = self._faults[pc] = a.label()
+        fixups = self._faults.get(pc)
+        if fixups is None:
+            fixups = self._faults[pc] = []
         buf = self.buf
         buf += _MOV_EDX[addr_reg]
         buf += _PROBE[perm]
-        a.jcc(CC.E, fault)
+        buf += _JE_REL32                   # to the fault exit: patched in terminal()
+        fixups.append(len(buf) - 4)
         if size > 1:
             buf += _LEA_EDX[addr_reg, size - 1]
             buf += _PROBE[perm]
-            a.jcc(CC.E, fault)
+            buf += _JE_REL32
+            fixups.append(len(buf) - 4)
 
     def _load(self, i, op, size, signed):
         self.load(op.args[0], RAX)
@@ -621,8 +625,10 @@ class Emitter(VfpEmitter):
             common = len(buf)
             buf += _T["fault_tail"]
             a.jmp_abs(self.epilogue)
-            for pc, lab in self._faults.items():
-                a.bind(lab)
+            for pc, fixups in self._faults.items():
+                here = len(buf)
+                for f in fixups:
+                    _S32_INTO(buf, f, here - f - 4)
                 buf += _T["exit_pc"]
                 buf += _U32(pc & 0xFFFFFFFF)
                 buf += b"\xe9"
@@ -690,3 +696,4 @@ def _cond_to_eax(a: Asm, cond: int) -> None:
 
 _COND: dict[int, bytes] = {}
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
+
