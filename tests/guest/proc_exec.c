@@ -148,6 +148,17 @@ int main(int argc, char **argv) {
         printf("level %d child status=%d\n", depth, st);
         return st + 1;
     }
+    if (!strcmp(mode, "system")) {          /* glibc: clone3 -> ENOSYS -> clone(CLONE_VFORK) */
+        fflush(stdout);
+        int st = system("echo from-system; exit 7");
+        printf("system: exited=%d code=%d\n", WIFEXITED(st), WEXITSTATUS(st));
+        FILE *f = popen("echo from-popen", "r");
+        char line[64] = {0};
+        fgets(line, sizeof line, f);
+        printf("popen read: %s", line);
+        printf("pclose: %d\n", WEXITSTATUS(pclose(f)));
+        return 0;
+    }
     fprintf(stderr, "unknown mode\n");
     return 2;
 }

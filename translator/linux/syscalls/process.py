@@ -234,9 +234,22 @@ def sys_prctl(k: Kernel, option: int, a2: int, a3: int, a4: int, a5: int) -> int
         name = getattr(k, "comm", os.path.basename(k.exe_path).encode()[:15])
         k.mem.write(a2, name + b"\0")
         return 0
-    if option in (1, 2, 4, 3, 36, 37, 38, 39):  # PDEATHSIG, DUMPABLE, no_new_privs...
-        return 0
+    if option in _PRCTL_HOST_INT:
+        # Process attributes the host kernel keeps for the pytrans process, which is the
+        # guest process: the parent-death signal, dumpable, no_new_privs, subreaper...
+        return hsys("prctl", option, a2, a3, a4, a5)
+    if option in _PRCTL_HOST_INT_OUT:
+        k.mem.check(a2, 4, PROT_WRITE)
+        return hsys("prctl", option, k.mem.base + a2, 0, 0, 0)
     return -errno.EINVAL
+
+
+# PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS,
+# PR_CAPBSET_READ, PR_GET_TIMERSLACK, PR_SET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
+# PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS: integers in, integer out.
+_PRCTL_HOST_INT = frozenset({1, 3, 4, 7, 8, 23, 29, 30, 36, 38, 39})
+# PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER: an int written through arg2.
+_PRCTL_HOST_INT_OUT = frozenset({2, 37})
 
 
 def sys_getpgid(k: Kernel, pid: int) -> int:
@@ -287,11 +300,52 @@ def sys_getrusage(k: Kernel, who: int, usage: int) -> int:
     return res
 
 
+WNOHANG, WUNTRACED, WEXITED, WCONTINUED, WNOWAIT = 1, 2, 4, 8, 0x01000000
+P_ALL, P_PID, P_PGID = 0, 1, 2
+_WAIT_TYPE_BITS = 0xE0000000            # __WNOTHREAD, __WALL, __WCLONE
+
+
+def _await_child(k: Kernel, idtype: int, id_: int, options: int) -> int:
+    """Block until a child matching a wait is ready, without consuming it (WNOWAIT).
+
+    A guest signal may cut a blocking wait short (the signal code raises out of the host
+    call); that must never happen after a child was reaped, or its status would be lost.
+    So waits block here without reaping, and the caller reaps with WNOHANG afterwards, no
+    longer interruptible. Returns 0 or -errno."""
+    info = ctypes.create_string_buffer(128)
+    while True:
+        res = hsys("waitid", idtype, id_, ctypes.addressof(info), options | WNOWAIT, None)
+        if res != -errno.EINTR:
+            k.interruptible = False     # from here on the wait completes
+            return min(res, 0)
+
+
+def _wait4_target(k: Kernel, pid: int) -> tuple[int, int]:
+    if pid < -1:
+        return P_PGID, -pid
+    if pid == -1:
+        return P_ALL, 0
+    if pid == 0:
+        return P_PGID, os.getpgrp()
+    return P_PID, pid
+
+
 def sys_wait4(k: Kernel, pid: int, status: int, options: int, rusage: int) -> int:
+    pid = k.s32(pid)
     st = ctypes.c_int(0)
     ru = ctypes.create_string_buffer(144)
-    res = hsys("wait4", k.s32(pid), ctypes.addressof(st), options,
-               ctypes.addressof(ru) if rusage else None)
+    while True:
+        if not options & WNOHANG:
+            idtype, id_ = _wait4_target(k, pid)
+            wopts = (WEXITED | (options & (WUNTRACED | WCONTINUED | _WAIT_TYPE_BITS)))
+            res = _await_child(k, idtype, id_, wopts)
+            if res < 0:
+                return res
+        res = hsys("wait4", pid, ctypes.addressof(st), options | WNOHANG,
+                   ctypes.addressof(ru) if rusage else None)
+        if res != 0 or options & WNOHANG:
+            break
+        k.interruptible = True          # (the ready child went away: wait again)
     if res > 0:
         if status:
             k.mem.write_u32(status, st.value)
@@ -303,15 +357,24 @@ def sys_wait4(k: Kernel, pid: int, status: int, options: int, rusage: int) -> in
 def sys_waitid(k: Kernel, idtype: int, id_: int, infop: int, options: int, rusage: int) -> int:
     info = ctypes.create_string_buffer(128)
     ru = ctypes.create_string_buffer(144)
-    res = hsys("waitid", idtype, k.s32(id_), ctypes.addressof(info), options,
+    id_ = k.s32(id_)
+    if idtype == P_PGID and id_ == 0:
+        id_ = os.getpgrp()              # the caller's group (kernels before 5.4 lack it)
+    if not options & (WNOHANG | WNOWAIT):
+        res = _await_child(k, idtype, id_, options)
+        if res < 0:
+            return res
+        options |= WNOHANG
+    res = hsys("waitid", idtype, id_, ctypes.addressof(info), options,
                ctypes.addressof(ru) if rusage else None)
     if res < 0:
         return res
     if infop:
         signo, err, code, _pad, cpid, uid, status, _pad2, utime, stime = \
             struct.unpack_from("<iiiiiIiiqq", info.raw)
-        if k.abi.BITS == 32:
-            out = struct.pack("<iiiiIiii", signo, err, code, cpid, uid, status, utime, stime)
+        if k.abi.BITS == 32:    # compat siginfo: clock_t is a 32-bit long
+            out = struct.pack("<iiiiIiII", signo, err, code, cpid, uid, status,
+                              utime & 0xFFFFFFFF, stime & 0xFFFFFFFF)
         else:
             out = info.raw[:48]
         k.mem.write(infop, out.ljust(128, b"\0"))
@@ -380,9 +443,22 @@ def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
                 stream.flush()      # nothing buffered may be written twice
             except (OSError, ValueError):
                 pass
-    pid = os.fork()
+    # The signal watcher thread takes this lock; a fork while it holds it would leave the
+    # child's copy locked for ever.
+    lock = getattr(getattr(k, "sig", None), "lock", None)
+    if lock is not None:
+        lock.acquire()
+    try:
+        pid = os.fork()
+    finally:
+        if lock is not None:
+            lock.release()
     if pid == 0:
         k.pid = os.getpid()
+        st = getattr(k, "sig", None)
+        if st is not None:              # fork(2): the child starts with no pending signals
+            st.pending = 0
+            st.infos.clear()
         k.exec_in_place = True          # a forked child is ours to replace or end
         if k.vfork_done_fd >= 0:        # a vfork child's grandchild must not hold its parent
             os.close(k.vfork_done_fd)

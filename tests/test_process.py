@@ -1,0 +1,325 @@
+"""Processes: fork/vfork/clone, wait4/waitid, execve, pipes between processes, descriptors
+across exec, process groups and sessions, and a busybox shell running pipelines.
+
+Guest programs: tests/guest/proc_*.c, built static and dynamic (on the cross toolchains'
+sysroots) for ARM and AArch64. The expected outputs are what the same programs print
+natively on x86-64 Linux (test_native_reference checks that where gcc exists); qemu-user
+differs on purpose in one place (it does not write CLONE_PARENT_SETTID for a fork) and
+cannot exec guest programs without binfmt_misc, so it is not the reference here.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, run_pytrans, shell_status
+
+CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
+SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
+ARCHES = ["arm", "aarch64"]
+# (arch, link, backend): static and dynamic on both architectures, ARM32 also on our JIT.
+VARIANTS = [("arm", "static", "unicorn"), ("arm", "dynamic", "unicorn"),
+            ("aarch64", "static", "unicorn"), ("aarch64", "dynamic", "unicorn"),
+            ("arm", "static", "jit")]
+VIDS = [f"{a}-{l}-{b}" for a, l, b in VARIANTS]
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("proc")
+    cache: dict = {}
+
+    def build(name: str, arch: str, link: str = "static") -> str:
+        key = (name, arch, link)
+        if key not in cache:
+            cc = CC.get(arch, "gcc")
+            if shutil.which(cc) is None:
+                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
+            exe = out / f"{name}-{arch}-{link}"
+            flags = ["-static"] if link == "static" else []
+            subprocess.run([cc, *flags, "-O1", "-o", str(exe),
+                            str(ROOT / "tests/guest" / f"{name}.c")], check=True)
+            cache[key] = str(exe)
+        return cache[key]
+    return build
+
+
+def pytrans(arch: str, link: str, backend: str, *args, **kw) -> subprocess.CompletedProcess:
+    opts = ["--backend", backend] + (["-L", SYSROOT[arch]] if link == "dynamic" else [])
+    return run_pytrans("run", *opts, *args, **kw)
+
+
+FORK_EXPECTED = """\
+exit: same=1 exited=1 code=0
+exit: same=1 exited=1 code=21
+exit: same=1 exited=1 code=42
+private=1 shared=13
+term: signaled=1 sig=15
+abort: signaled=1 sig=6
+segv: signaled=1 sig=11
+wnohang: 0
+wait4: same=1 code=7 rusage_sane=1
+waitid: r=0 signo=17 code=1 pid_ok=1 status=42
+waitid-kill: code=1 status=9
+echild: -1 No child processes
+setpgid: 0
+setsid: 0
+clone: ptid_ok=1 child=5
+"""
+
+
+@pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)
+def test_fork_wait_statuses(build, arch, link, backend):
+    """Exit codes, children killed by SIGTERM/SIGABRT/SIGSEGV/SIGKILL, WNOHANG, wait4 with
+    rusage, waitid, ECHILD, copy-on-write vs MAP_SHARED memory after fork, setpgid/setsid,
+    and a raw clone with CLONE_PARENT_SETTID|CLONE_CHILD_SETTID in the ARM argument order."""
+    r = pytrans(arch, link, backend, build("proc_fork", arch, link))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == FORK_EXPECTED
+    # The children that died by a signal said so, once each, as the parent pytrans would.
+    err = r.stderr.decode()
+    assert "guest killed by signal 6 (SIGABRT)" in err
+    assert "guest killed by signal 11 (SIGSEGV)" in err
+
+
+def test_native_reference(build, tmp_path):
+    """The expected outputs are the real kernel's: the same programs built for x86-64."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed")
+    r = subprocess.run([build("proc_fork", "native")], capture_output=True, timeout=60)
+    assert r.stdout.decode() == FORK_EXPECTED
+    exe = build("proc_exec", "native")
+    noexec, garbage = _bad_files(tmp_path)
+    r = subprocess.run([exe, "errors", noexec, garbage], capture_output=True, timeout=60)
+    assert r.stdout.decode() == ERRORS_EXPECTED
+    r = subprocess.run([exe, "cloexec"], capture_output=True, timeout=60)
+    assert r.stdout.decode() == CLOEXEC_EXPECTED
+    r = subprocess.run([exe, "system"], capture_output=True, timeout=60)
+    assert r.stdout.decode() == SYSTEM_EXPECTED
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_execve_guest_in_place(build, arch):
+    """A guest exec'ing a guest ELF: same pid, argv (argv[0] included) and envp as given."""
+    r = run_pytrans("run", build("proc_exec", arch), "self")
+    assert shell_status(r.returncode) == 3, r.stderr
+    lines = r.stdout.decode().splitlines()
+    pid = lines[0].split("=")[1]
+    assert lines[1:] == ["argv[0]=renamed-argv0", "argv[1]=args", "argv[2]=x y", "argv[3]=",
+                         "argv[4]=--", "PROC_ENV=from-execve", f"pid={pid}"]
+
+
+def _bad_files(tmp_path) -> tuple[str, str]:
+    noexec = tmp_path / "noexec"
+    noexec.write_bytes(b"\x7fELF")
+    noexec.chmod(0o644)
+    garbage = tmp_path / "garbage"
+    garbage.write_bytes(b"neither ELF nor script\n")
+    garbage.chmod(0o755)
+    return str(noexec), str(garbage)
+
+
+ERRORS_EXPECTED = """\
+/nonexistent/prog: No such file or directory
+/tmp: Permission denied
+noexec-file: Permission denied
+garbage-file: Exec format error
+"""
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_execve_errors(build, arch, tmp_path):
+    """ENOENT, EACCES (directory, no x bit) and ENOEXEC come back to the guest."""
+    noexec, garbage = _bad_files(tmp_path)
+    r = run_pytrans("run", build("proc_exec", arch), "errors", noexec, garbage)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == ERRORS_EXPECTED
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_execve_host_program_and_host_script(build, arch, tmp_path):
+    script = tmp_path / "host.sh"
+    script.write_text('#!/bin/sh\necho "host script: $0 $*"\nexit 4\n')
+    script.chmod(0o755)
+    r = run_pytrans("run", build("proc_exec", arch), "host", script)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == (f"host echo ran\nstatus=0\nhost script: {script} one two\n"
+                                 "status=4\n")
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_execve_script_with_guest_interpreter(build, arch, tmp_path):
+    """A #! script whose interpreter is a guest program, found through the sysroot (-L):
+    the interpreter gets [interpreter, its one argument, script path, script args]."""
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    interp = root / "bin" / "guestinterp"
+    shutil.copy(build("proc_exec", arch), interp)
+    script = tmp_path / "guest.sh"
+    script.write_text("#!/bin/guestinterp   args  \nignored\n")
+    script.chmod(0o755)
+    r = run_pytrans("run", "-L", root, build("proc_exec", arch), "script", script)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode().splitlines()
+    assert out[:4] == ["argv[0]=/bin/guestinterp", "argv[1]=args", f"argv[2]={script}",
+                       "argv[3]=scriptarg"]
+    assert out[-1] == "status=3"
+
+
+CLOEXEC_EXPECTED = """\
+fd 4: Bad file descriptor
+fd 6: open
+fd 20: Bad file descriptor
+fd 7: open
+parent read: via-inherited-pipe
+eventfd: 12
+"""
+
+
+@pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)
+def test_cloexec_and_eventfd_across_exec(build, arch, link, backend):
+    """pipe2(O_CLOEXEC) and dup3(O_CLOEXEC) descriptors are closed by exec, plain ones are
+    inherited under the same numbers (the exec'd guest writes into its parent's pipe); an
+    eventfd counts."""
+    r = pytrans(arch, link, backend, build("proc_exec", arch, link), "cloexec")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == CLOEXEC_EXPECTED
+
+
+@pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)
+def test_vfork_exec(build, arch, link, backend):
+    exe = build("proc_exec", arch, link)
+    r = pytrans(arch, link, backend, exe, "vfork")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert lines[:4] == [f"argv[0]={exe}", "argv[1]=args", "argv[2]=from-vfork",
+                         "PROC_ENV=(unset)"]
+    assert lines[-1] == "vfork child status=3"
+
+
+@pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)
+def test_pipe_into_exec_of_guest_wc(build, arch, link, backend):
+    """Parent writes 100 lines into a pipe; the child dup2s it onto stdin and execs a guest
+    `wc`; the parent waits for it."""
+    r = pytrans(arch, link, backend, build("proc_exec", arch, link), "pipe",
+                build("proc_wc", arch, link))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == "wc:100 500 1990\nwc status=0\n"
+
+
+CHAIN_EXPECTED = "".join(f"level {i} pid-ok=1\n" for i in range(4)) + \
+    "level 2 child status=3\nlevel 1 child status=4\nlevel 0 child status=5\n"
+
+
+@pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)
+def test_fork_exec_wait_chain(build, arch, link, backend):
+    r = pytrans(arch, link, backend, build("proc_exec", arch, link), "chain")
+    assert r.returncode == 6, r.stderr
+    assert r.stdout.decode() == CHAIN_EXPECTED
+
+
+SYSTEM_EXPECTED = """\
+from-system
+system: exited=1 code=7
+popen read: from-popen
+pclose: 0
+"""
+
+
+@pytest.mark.parametrize("arch,link", [("arm", "static"), ("arm", "dynamic"),
+                                       ("aarch64", "static"), ("aarch64", "dynamic")])
+def test_system_and_popen(build, arch, link):
+    """glibc's posix_spawn (system, popen) uses clone(CLONE_VM|CLONE_VFORK|SIGCHLD) on a
+    new stack and execs the host's /bin/sh."""
+    r = pytrans(arch, link, "unicorn", "--strace", build("proc_exec", arch, link), "system")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == SYSTEM_EXPECTED
+    err = r.stderr.decode()
+    assert "clone(0x4111," in err
+    assert "execve('/bin/sh'" in err
+
+
+def test_api_exec_runs_in_a_child(build):
+    """From the Python API the caller's process is not replaced: a guest execve runs the
+    new program in a child and the guest ends with its status."""
+    from translator import Emulator
+    out = io.BytesIO()
+    exe = build("proc_exec", "arm")
+    emu = Emulator(exe, [exe, "chain", "2"], stdout=out, stdin=b"")
+    assert emu.run() == 4
+    assert out.getvalue().decode().splitlines()[0] == "level 2 pid-ok=1"
+    assert "level 2 child status=3" in out.getvalue().decode()
+
+
+def test_exec_keeps_emulator_options(build):
+    """An exec'd guest ELF runs with this run's sysroot, backend and strace setting."""
+    from translator import Emulator
+    kernels = []
+    emu = Emulator(build("proc_wc", "arm"), ["wc"], sysroot=SYSROOT["arm"], backend="jit",
+                   stdin=b"a b\n", stdout=io.BytesIO(), strace=io.StringIO(),
+                   on_kernel=kernels.append)
+    assert emu.run() == 0
+    assert kernels[0].exec_options == ["-L", SYSROOT["arm"], "--backend", "jit", "--strace"]
+
+
+SHELL_SCRIPT = r"""
+echo a b c | busybox tr a-z A-Z | busybox wc -c
+(exit 3); echo $?
+x=$(busybox echo sub); echo $x
+busybox sh -c 'kill -TERM $$'; echo "killed:$?"
+busybox false || echo "false:$?"
+busybox seq 1 5 | busybox sort -r | busybox head -n 2
+busybox sleep 0.2 & wait $!; echo "bg:$?"
+{ echo one; echo two; } | while read l; do echo "got $l"; done
+busybox cat <<END | busybox wc -l
+x
+y
+END
+/bin/echo host-echo | busybox tr a-z A-Z
+p=$(busybox sh -c 'echo $PPID'); [ "$p" = "$$" ] && echo ppid-is-parent
+busybox sh -c 'exit 5'; echo "sh:$?"
+exec busybox sh -c 'echo exec-replaced; exit 9'
+echo not-reached
+"""
+SHELL_EXPECTED = """\
+6
+3
+sub
+killed:143
+false:1
+5
+4
+bg:0
+got one
+got two
+2
+HOST-ECHO
+ppid-is-parent
+sh:5
+exec-replaced
+"""
+
+
+@pytest.mark.parametrize("arch", ["armhf", "arm64"])
+def test_busybox_shell_pipeline(arch, tmp_path):
+    """busybox sh (Debian's static busybox): pipelines of applets (run by exec'ing
+    /proc/self/exe), subshells, command substitution, a child killed by a signal, a
+    background job, a here-document, a host program in a pipeline, exec."""
+    from busybox_fetch import BusyboxUnavailable, fetch_busybox
+    try:
+        bb = fetch_busybox(arch)
+    except BusyboxUnavailable as e:
+        pytest.skip(str(e))
+    script = tmp_path / "s.sh"
+    script.write_text(SHELL_SCRIPT)
+    r = run_pytrans("run", bb, "sh", script, timeout=300)
+    assert r.returncode == 9, r.stderr
+    assert r.stdout.decode() == SHELL_EXPECTED
+    r = run_pytrans("run", bb, "sh", "-c",
+                    "echo a b c | busybox tr a-z A-Z | busybox wc -c; (exit 3); echo $?; "
+                    "x=$(busybox echo sub); echo $x")
+    assert r.stdout.decode() == "6\n3\nsub\n" and r.returncode == 0
