@@ -228,3 +228,12 @@ def test_socket_constants_match_the_host(tmp_path, arch):
     assert values["gcc"] == values[cc]
     # glibc's SO_RCVTIMEO is the old timeval option (20), which net.py converts on 32-bit ARM.
     assert "SO_RCVTIMEO=20" in values[cc]
+
+
+@pytest.mark.parametrize("arch", ["arm", "aarch64"])
+def test_send_on_broken_stream_raises_sigpipe(guest, tmp_path, arch):
+    """regression: send()/sendmsg() on a closed connection must kill the guest with SIGPIPE
+    (pytrans ignores SIGPIPE itself) unless MSG_NOSIGNAL is given."""
+    r = run_pytrans("run", guest("net_sock", arch), tmp_path / "x", "sigpipe")
+    assert r.stdout.decode() == "nosignal r=-1 epipe=1\n"
+    assert r.returncode in (-13, 141), r.stderr.decode()

@@ -57,7 +57,7 @@ SYSCALL_ARGS: dict[str, tuple] = {
 # Kernel names for generic handlers where ARM uses its own entry point names.
 SYSCALL_ALIASES = {"ARM_set_tls": "set_tls", "ARM_cacheflush": "cacheflush",
                    "ARM_breakpoint": "breakpoint", "arm_fadvise64_64": "fadvise64_64",
-                   "sync_file_range2": "sync_file_range", "ugetrlimit": "getrlimit",
+                   "ugetrlimit": "getrlimit",
                    "fcntl64": "fcntl", "getuid32": "getuid", "geteuid32": "geteuid",
                    "getgid32": "getgid", "getegid32": "getegid", "getresuid32": "getresuid",
                    "getresgid32": "getresgid", "getgroups32": "getgroups",

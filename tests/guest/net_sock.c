@@ -376,6 +376,17 @@ static void unix_names(const char *path) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     const char *path = argc > 1 ? argv[1] : "net_sock.tmp";
+    if (argc > 2 && strcmp(argv[2], "sigpipe") == 0) {
+        /* A stream whose peer is gone: EPIPE with MSG_NOSIGNAL, SIGPIPE without. */
+        int sv[2];
+        CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+        close(sv[1]);
+        int r = send(sv[0], "x", 1, MSG_NOSIGNAL);
+        printf("nosignal r=%d epipe=%d\n", r, errno == EPIPE);
+        send(sv[0], "x", 1, 0);
+        printf("survived SIGPIPE\n");
+        return 0;
+    }
     tcp(AF_INET);
     if (argc > 2 && strcmp(argv[2], "v6") == 0)
         tcp(AF_INET6);

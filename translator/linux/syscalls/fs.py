@@ -5,6 +5,7 @@ import ctypes
 import errno
 import fcntl as _fcntl
 import os
+import stat as stat_mod
 import struct
 
 from ...memory import PROT_READ, PROT_WRITE
@@ -156,18 +157,72 @@ def sys_close(k: Kernel, fd: int) -> int:
 
 
 def sys_lseek(k: Kernel, fd: int, offset: int, whence: int) -> int:
-    return hsys("lseek", host_fd(k, fd), k.signed(offset), whence)
+    return _seek(k, host_fd(k, fd), k.signed(offset), whence)
 
 
 def sys__llseek(k: Kernel, fd: int, off_hi: int, off_lo: int, result: int, whence: int) -> int:
     off = (off_hi << 32 | off_lo) & 0xFFFFFFFFFFFFFFFF
     if off >> 63:
         off -= 1 << 64
-    res = hsys("lseek", host_fd(k, fd), off, whence)
+    res = _seek(k, host_fd(k, fd), off, whence)
     if res < 0:
         return res
     k.mem.write(result, struct.pack("<q", res))
     return 0
+
+
+# ---- directory offsets for 32-bit guests ------------------------------------------------------
+class DirCookies:
+    """Small directory positions for one host directory.
+
+    A directory's d_off/f_pos is an opaque cookie; ext4 hands 64-bit hashes to 64-bit
+    processes and 31-bit ones to 32-bit processes (is_32bit_api()). pytrans is a 64-bit
+    process, so for a 32-bit guest every host cookie gets a small stand-in (1, 2, 3... in
+    the order first seen; 0 stays the start) that getdents64 reports and lseek takes back.
+    """
+
+    def __init__(self) -> None:
+        self.host_of: list[int] = [0]
+        self.guest_of: dict[int, int] = {0: 0}
+
+    def guest(self, host_off: int) -> int:
+        c = self.guest_of.get(host_off)
+        if c is None:
+            c = len(self.host_of)
+            self.host_of.append(host_off)
+            self.guest_of[host_off] = c
+        return c
+
+    def host(self, cookie: int) -> int:
+        return self.host_of[cookie] if 0 <= cookie < len(self.host_of) else cookie
+
+
+def _dir_cookies(k: Kernel, h: int, create: bool) -> DirCookies | None:
+    """The cookie table of the directory open as host fd ``h`` (None for 64-bit guests, for
+    descriptors that are not directories, and for directories never listed)."""
+    if k.abi.DIR_COOKIE_BITS is None:
+        return None
+    tables = k.__dict__.setdefault("dir_cookies", {})
+    if not create and not tables:
+        return None          # nothing listed yet: no fstat on plain lseeks
+    st = os.fstat(h)
+    if not stat_mod.S_ISDIR(st.st_mode):
+        return None
+    # Keyed by the directory, so dup'ed and reopened descriptors agree on cookies.
+    key = (st.st_dev, st.st_ino)
+    if key not in tables and create:
+        tables[key] = DirCookies()
+    return tables.get(key)
+
+
+def _seek(k: Kernel, h: int, off: int, whence: int) -> int:
+    table = _dir_cookies(k, h, create=False)
+    if table is None:
+        return hsys("lseek", h, off, whence)
+    if whence == os.SEEK_SET:
+        off = table.host(off)
+    res = hsys("lseek", h, off, whence)
+    return res if res < 0 else table.guest(res)
 
 
 # ---- stat family ---------------------------------------------------------------------------
@@ -269,8 +324,21 @@ def sys_fstatfs64(k: Kernel, fd: int, size: int, buf: int) -> int:
 
 
 def sys_getdents64(k: Kernel, fd: int, buf: int, count: int) -> int:
-    # struct linux_dirent64 is the same on every architecture.
-    return hsys("getdents64", host_fd(k, fd), hbuf(k, buf, count, PROT_WRITE), count)
+    # struct linux_dirent64 is the same on every architecture; only d_off may need to shrink.
+    h = host_fd(k, fd)
+    res = hsys("getdents64", h, hbuf(k, buf, count, PROT_WRITE), count)
+    table = _dir_cookies(k, h, create=True) if res > 0 else None
+    if table is not None:
+        raw = bytearray(k.mem.read(buf, res))
+        pos = 0
+        while pos + 19 <= res:       # d_ino u64, d_off s64, d_reclen u16, d_type, d_name
+            d_off, reclen = struct.unpack_from("<qH", raw, pos + 8)
+            struct.pack_into("<q", raw, pos + 8, table.guest(d_off))
+            if reclen == 0:
+                break
+            pos += reclen
+        k.mem.write(buf, bytes(raw))
+    return res
 
 
 # ---- names -----------------------------------------------------------------------------------
@@ -672,3 +740,80 @@ def sys_flistxattr(k: Kernel, fd: int, lst: int, size: int) -> int:
 HANDLERS.update({"getxattr": sys_getxattr, "lgetxattr": sys_lgetxattr,
                  "fgetxattr": sys_fgetxattr, "listxattr": sys_listxattr,
                  "llistxattr": sys_llistxattr, "flistxattr": sys_flistxattr})
+
+
+# ---- inotify, memfd, locks, read-ahead, splicing ---------------------------------------------------
+# IN_NONBLOCK/IN_CLOEXEC and MFD_* flags match x86-64; struct inotify_event is the same
+# everywhere, so events are read as they are.
+def sys_inotify_init1(k: Kernel, flags: int) -> int:
+    return _install(k, hsys("inotify_init1", k.s32(flags)))
+
+
+def sys_inotify_init(k: Kernel) -> int:
+    return sys_inotify_init1(k, 0)
+
+
+def sys_inotify_add_watch(k: Kernel, fd: int, path: int, mask: int) -> int:
+    return hsys("inotify_add_watch", host_fd(k, fd), guest_path(k, path), mask & 0xFFFFFFFF)
+
+
+def sys_inotify_rm_watch(k: Kernel, fd: int, wd: int) -> int:
+    return hsys("inotify_rm_watch", host_fd(k, fd), k.s32(wd))
+
+
+def sys_memfd_create(k: Kernel, name: int, flags: int) -> int:
+    return _install(k, hsys("memfd_create", k.mem.read_cstring(name, 256), flags & 0xFFFFFFFF))
+
+
+def sys_flock(k: Kernel, fd: int, op: int) -> int:
+    return hsys("flock", host_fd(k, fd), k.s32(op))
+
+
+def sys_readahead(k: Kernel, fd: int, offset: int, count: int) -> int:
+    return hsys("readahead", host_fd(k, fd), offset, count)
+
+
+def sys_syncfs(k: Kernel, fd: int) -> int:
+    return hsys("syncfs", host_fd(k, fd))
+
+
+def sys_sync_file_range(k: Kernel, fd: int, offset: int, nbytes: int, flags: int) -> int:
+    return hsys("sync_file_range", host_fd(k, fd), offset, nbytes, flags & 0xFFFFFFFF)
+
+
+def sys_sync_file_range2(k: Kernel, fd: int, flags: int, offset: int, nbytes: int) -> int:
+    """ARM's argument order keeps the 64-bit values in aligned register pairs."""
+    return sys_sync_file_range(k, fd, offset, nbytes, flags)
+
+
+def _loff_ptr(k: Kernel, addr: int) -> int | None:
+    # loff_t is 64-bit for every guest: the host reads and updates it in place.
+    return hbuf(k, addr, 8, PROT_READ | PROT_WRITE) if addr else None
+
+
+def sys_splice(k: Kernel, fd_in: int, off_in: int, fd_out: int, off_out: int, length: int,
+               flags: int) -> int:
+    return hsys("splice", host_fd(k, fd_in), _loff_ptr(k, off_in), host_fd(k, fd_out),
+                _loff_ptr(k, off_out), length, flags & 0xFFFFFFFF)
+
+
+def sys_tee(k: Kernel, fd_in: int, fd_out: int, length: int, flags: int) -> int:
+    return hsys("tee", host_fd(k, fd_in), host_fd(k, fd_out), length, flags & 0xFFFFFFFF)
+
+
+def sys_vmsplice(k: Kernel, fd: int, iov: int, cnt: int, flags: int) -> int:
+    # Reading from the pipe into guest memory or gifting guest pages: checked either way.
+    h = host_fd(k, fd)
+    access = PROT_WRITE if (_fcntl.fcntl(h, _fcntl.F_GETFL) & O_ACCMODE) == os.O_RDONLY \
+        else PROT_READ
+    return hsys("vmsplice", h, _iovecs(k, iov, cnt, access), k.s32(cnt), flags & 0xFFFFFFFF)
+
+
+HANDLERS.update({
+    "inotify_init1": sys_inotify_init1, "inotify_init": sys_inotify_init,
+    "inotify_add_watch": sys_inotify_add_watch, "inotify_rm_watch": sys_inotify_rm_watch,
+    "memfd_create": sys_memfd_create, "flock": sys_flock, "readahead": sys_readahead,
+    "syncfs": sys_syncfs, "sync_file_range": sys_sync_file_range,
+    "sync_file_range2": sys_sync_file_range2, "splice": sys_splice, "tee": sys_tee,
+    "vmsplice": sys_vmsplice,
+})

@@ -26,7 +26,8 @@ SCM_RIGHTS, SCM_CREDENTIALS = 1, 2
 SO_RCVTIMEO_OLD, SO_SNDTIMEO_OLD = 20, 21
 SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD = 29, 35
 SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF = 26, 51
-MSG_CTRUNC, MSG_DONTWAIT, MSG_WAITFORONE = 0x8, 0x40, 0x10000
+MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITFORONE = 0x8, 0x40, 0x4000, 0x10000
+SIGPIPE = 13
 # Host (x86-64) control messages: struct cmsghdr {size_t len; int level; int type;}.
 _HCMSG = struct.Struct("<Qii")
 _HMSGHDR = struct.Struct("<QI4xQQQQi4x")
@@ -59,6 +60,14 @@ def _sockaddr_out(k: Kernel, addr: int, lenp: int) -> tuple[int | None, int | No
 def _timeval_in(k: Kernel, data: bytes) -> bytes:
     v = k.abi.TIMEVAL.unpack(data)
     return struct.pack("<qq", v["tv_sec"], v["tv_usec"])
+
+
+def _sent(k: Kernel, res: int, flags: int) -> int:
+    """A send's result; a broken connection also raises SIGPIPE unless MSG_NOSIGNAL
+    (pytrans itself ignores SIGPIPE, so the host kernel's signal never reaches the guest)."""
+    if res == -errno.EPIPE and not flags & MSG_NOSIGNAL:
+        k.raise_signal(SIGPIPE)
+    return res
 
 
 # ---- creating and connecting -------------------------------------------------------------------
@@ -124,8 +133,9 @@ def sys_shutdown(k: Kernel, fd: int, how: int) -> int:
 # ---- plain send / recv ----------------------------------------------------------------------------
 def sys_sendto(k: Kernel, fd: int, buf: int, length: int, flags: int, addr: int,
                addrlen: int) -> int:
-    return hsys("sendto", host_fd(k, fd), hbuf(k, buf, length, PROT_READ), length,
-                flags & 0xFFFFFFFF, _sockaddr_in(k, addr, addrlen), k.s32(addrlen) if addr else 0)
+    return _sent(k, hsys("sendto", host_fd(k, fd), hbuf(k, buf, length, PROT_READ), length,
+                         flags & 0xFFFFFFFF, _sockaddr_in(k, addr, addrlen),
+                         k.s32(addrlen) if addr else 0), flags)
 
 
 def sys_send(k: Kernel, fd: int, buf: int, length: int, flags: int) -> int:
@@ -265,7 +275,7 @@ def _cmsg_to_guest(k: Kernel, raw: bytes, room: int) -> tuple[bytes, bool]:
 def sys_sendmsg(k: Kernel, fd: int, msg: int, flags: int) -> int:
     h = host_fd(k, fd)
     m = _HostMsg(k, msg, receiving=False)
-    return hsys("sendmsg", h, m.ptr, flags & 0xFFFFFFFF)
+    return _sent(k, hsys("sendmsg", h, m.ptr, flags & 0xFFFFFFFF), flags)
 
 
 def sys_recvmsg(k: Kernel, fd: int, msg: int, flags: int) -> int:
@@ -292,6 +302,8 @@ def _mmsg(k: Kernel, fd: int, vec: int, vlen: int, flags: int, receiving: bool) 
         if receiving and flags & MSG_WAITFORONE and done:
             f |= MSG_DONTWAIT
         res = hsys("recvmsg" if receiving else "sendmsg", h, m.ptr, f)
+        if res < 0 and not receiving and done == 0:
+            return _sent(k, res, flags)
         if res < 0:
             return res if done == 0 else done
         if receiving:

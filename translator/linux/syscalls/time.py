@@ -1,10 +1,14 @@
 """Clocks, timers and sleeping."""
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
+import struct
 import time
 
+from ...memory import PROT_WRITE
+from ..host import hsys
 from ..kernel import Kernel
 from ..structs import Layout
 
@@ -117,3 +121,65 @@ HANDLERS = {
     "clock_nanosleep": sys_clock_nanosleep,
     "clock_nanosleep_time64": sys_clock_nanosleep_time64, "times": sys_times,
 }
+
+
+# ---- timerfd ------------------------------------------------------------------------------------
+# TFD_NONBLOCK/TFD_CLOEXEC are O_NONBLOCK/O_CLOEXEC, the same bits on ARM, AArch64 and x86-64;
+# reading a timerfd gives a u64 expiration count, the same everywhere.
+def _itimerspec_in(k: Kernel, addr: int, lay: Layout) -> bytes:
+    v = lay.unpack(k.mem.read(addr, lay.size))
+    return struct.pack("<4q", *v["it_interval"], *v["it_value"])
+
+
+def _itimerspec_out(k: Kernel, addr: int, lay: Layout, raw: bytes) -> None:
+    i_s, i_ns, v_s, v_ns = struct.unpack("<4q", raw[:32])
+    k.mem.write(addr, lay.pack(it_interval=(i_s, i_ns), it_value=(v_s, v_ns)))
+
+
+def sys_timerfd_create(k: Kernel, clockid: int, flags: int) -> int:
+    res = hsys("timerfd_create", k.s32(clockid), k.s32(flags))
+    return res if res < 0 else k.fds.install(res)
+
+
+def _timerfd_settime(k: Kernel, fd: int, flags: int, new: int, old: int, lay: Layout) -> int:
+    h = k.fds.host(k.s32(fd))
+    if old:
+        k.mem.check(old, lay.size, PROT_WRITE)
+    out = ctypes.create_string_buffer(32)
+    res = hsys("timerfd_settime", h, k.s32(flags), _itimerspec_in(k, new, lay),
+               ctypes.addressof(out) if old else None)
+    if res == 0 and old:
+        _itimerspec_out(k, old, lay, out.raw)
+    return res
+
+
+def _timerfd_gettime(k: Kernel, fd: int, cur: int, lay: Layout) -> int:
+    h = k.fds.host(k.s32(fd))
+    k.mem.check(cur, lay.size, PROT_WRITE)
+    out = ctypes.create_string_buffer(32)
+    res = hsys("timerfd_gettime", h, ctypes.addressof(out))
+    if res == 0:
+        _itimerspec_out(k, cur, lay, out.raw)
+    return res
+
+
+def sys_timerfd_settime(k: Kernel, fd: int, flags: int, new: int, old: int) -> int:
+    return _timerfd_settime(k, fd, flags, new, old, k.abi.ITIMERSPEC)
+
+
+def sys_timerfd_settime64(k: Kernel, fd: int, flags: int, new: int, old: int) -> int:
+    return _timerfd_settime(k, fd, flags, new, old, k.abi.ITIMERSPEC64)
+
+
+def sys_timerfd_gettime(k: Kernel, fd: int, cur: int) -> int:
+    return _timerfd_gettime(k, fd, cur, k.abi.ITIMERSPEC)
+
+
+def sys_timerfd_gettime64(k: Kernel, fd: int, cur: int) -> int:
+    return _timerfd_gettime(k, fd, cur, k.abi.ITIMERSPEC64)
+
+
+HANDLERS.update({"timerfd_create": sys_timerfd_create, "timerfd_settime": sys_timerfd_settime,
+                 "timerfd_settime64": sys_timerfd_settime64,
+                 "timerfd_gettime": sys_timerfd_gettime,
+                 "timerfd_gettime64": sys_timerfd_gettime64})

@@ -1,0 +1,172 @@
+"""More syscalls from guest programs: timerfd, inotify, prctl, memfd, sendfile and friends,
+statfs, utimensat, sched_*, and complete directory listings on 32-bit guests."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, qemu_for, run_pytrans, run_qemu
+
+CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
+RUNS = [("arm", "unicorn"), ("aarch64", "unicorn"), ("arm", "jit")]
+RUN_IDS = ["arm", "aarch64", "arm-jit"]
+
+
+@pytest.fixture(scope="module")
+def guest(tmp_path_factory):
+    out = tmp_path_factory.mktemp("moreguest")
+    cache: dict = {}
+
+    def build(name: str, arch: str, *flags: str):
+        key = (name, arch, flags)
+        if key not in cache:
+            cc = CC[arch]
+            if shutil.which(cc) is None:
+                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
+            exe = out / f"{name}-{arch}{''.join(flags)}"
+            subprocess.run([cc, "-static", "-O1", *flags, "-o", str(exe),
+                            str(ROOT / "tests/guest" / f"{name}.c")], check=True)
+            cache[key] = exe
+        return cache[key]
+    return build
+
+
+MORE_SYS_EXPECTED = """\
+timerfd old value zero=1
+timerfd gettime interval=20000000ns armed=1
+timerfd expirations>=4: 1 (sane: 1)
+timerfd abstime past n=1 then r=-1 eagain=1
+timerfd bad nsec r=-1 einval=1
+inotify empty r=-1 eagain=1
+inotify event wd_ok=1 IN_CREATE name=watched.txt
+inotify event wd_ok=1 IN_DELETE name=watched.txt
+inotify rm_watch=0
+inotify rm again r=-1 einval=1
+prctl name=pytrans-guest-n
+prctl pdeathsig=9 dumpable=1
+prctl no_new_privs=1
+prctl bad option r=-1 einval=1
+memfd size=12345 cloexec=1
+memfd sealed shrink r=-1 eperm=1
+memfd mmap: written through a shared mapping
+sendfile n=6 off=16
+copy_file_range n=6 in_off=36 out_off=12
+dst=abcdefuvwxyz
+splice n=10 soff=10
+tee n=10
+tee copy=0123456789 original=0123456789
+flock conflicting r=-1 ewouldblock=1
+flock after unlock=0
+fallocate size=100000
+fadvise/readahead/fdatasync/syncfs/sync_file_range ok
+utimensat atime=1000000000.123456789 mtime=1234567890.987654321
+futimens atime kept=1 mtime now=1
+statfs sane=1 same_fs=1
+mknod fifo=1
+"""
+
+
+@pytest.mark.parametrize("arch,backend", RUNS, ids=RUN_IDS)
+def test_more_syscalls(guest, tmp_path, arch, backend):
+    r = run_pytrans("run", "--backend", backend, guest("more_sys", arch), tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    out = r.stdout.decode()
+    assert out.startswith(MORE_SYS_EXPECTED), out
+    rest = out[len(MORE_SYS_EXPECTED):].splitlines()
+    assert rest[0].startswith("sched policy=0 prio=0 max_fifo=99 min_fifo=1")
+    assert rest[1:] == ["getcpu in affinity=1 node=0", "rr interval sane=1",
+                        "membarrier query has GLOBAL=1", "membarrier global=0", "personality=0",
+                        "set ADDR_NO_RANDOMIZE old=0 now=0x40000", "getrusage maxrss>0=1",
+                        "times ok=1"]
+    assert b"pytrans:" not in r.stderr     # nothing reported as unsupported
+
+
+@pytest.mark.parametrize("arch", ["arm", "aarch64"])
+def test_more_syscalls_agree_with_qemu(guest, tmp_path, arch):
+    if qemu_for(arch) is None:
+        pytest.skip("qemu-user is not installed (apt-get install qemu-user)")
+    exe = guest("more_sys", arch)
+    (tmp_path / "q").mkdir()
+    (tmp_path / "p").mkdir()
+    q = run_qemu(arch, exe, tmp_path / "q")
+    p = run_pytrans("run", exe, tmp_path / "p")
+    assert q.returncode == p.returncode == 0
+    assert p.stdout == q.stdout
+
+
+def _make_dir(path, n: int) -> None:
+    path.mkdir()
+    for i in range(n):
+        (path / f"entry-{i:04d}-{'x' * (i % 37)}").write_bytes(b"")
+
+
+# 32-bit ARM built both ways: off_t of 32 bits (readdir fails with EOVERFLOW on any d_off
+# that does not fit) and of 64 bits (telldir() still returns a 32-bit long).
+DIRLIST_BUILDS = [("arm", "unicorn", ()), ("arm", "unicorn", ("-D_FILE_OFFSET_BITS=64",)),
+                  ("arm", "jit", ()), ("aarch64", "unicorn", ())]
+
+
+@pytest.mark.parametrize("arch,backend,flags", DIRLIST_BUILDS,
+                         ids=["arm", "arm-lfs", "arm-jit", "aarch64"])
+def test_directory_of_600_files_is_listed_completely(guest, tmp_path, arch, backend, flags):
+    """regression: ext4 gives a 64-bit process 64-bit hash cookies as d_off; a 32-bit guest
+    got EOVERFLOW from readdir (and broken telldir/seekdir) unless they are made to fit."""
+    d = tmp_path / "big"
+    _make_dir(d, 600)
+    r = run_pytrans("run", "--backend", backend, guest("dirlist", arch, *flags), d, "300",
+                    timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == ("count=602 errno=0 bad_off=0\n"
+                                 "seekdir back: same entry\n"
+                                 "telldir again: moved on\n"
+                                 "after rewind count=602\n")
+
+
+def test_directory_cookies_follow_the_directory_not_the_descriptor(guest, tmp_path):
+    """Positions from one descriptor work on a second descriptor of the same directory, and
+    plain files are untouched by the directory-offset table."""
+    src = tmp_path / "dirseek.c"
+    src.write_text(r'''
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    DIR *a = opendir(argv[1]);
+    struct dirent *e;
+    long pos = 0;
+    for (int i = 0; i < 100 && (e = readdir(a)); i++) pos = telldir(a);
+    e = readdir(a);
+    char want[256];
+    strcpy(want, e->d_name);
+    DIR *b = opendir(argv[1]);
+    seekdir(b, pos);
+    e = readdir(b);
+    printf("second descriptor same entry=%d\n", strcmp(e->d_name, want) == 0);
+    long cur = lseek(dirfd(b), 0, SEEK_CUR);
+    printf("lseek cur fits=%d\n", cur >= 0 && cur < 0x7fffffffL);
+    int f = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0600);
+    write(f, "hello world", 11);
+    printf("file lseek=%ld\n", (long)lseek(f, 6, SEEK_SET));
+    char buf[8] = {0};
+    read(f, buf, 5);
+    printf("read=%s\n", buf);
+    return 0;
+}
+''')
+    cc = CC["arm"]
+    if shutil.which(cc) is None:
+        pytest.skip(f"{cc} not installed")
+    exe = tmp_path / "dirseek"
+    subprocess.run([cc, "-static", "-O1", "-o", str(exe), str(src)], check=True)
+    d = tmp_path / "many"
+    _make_dir(d, 300)
+    r = run_pytrans("run", exe, d, tmp_path / "plain.txt")
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == ("second descriptor same entry=1\nlseek cur fits=1\n"
+                                 "file lseek=6\nread=world\n")
