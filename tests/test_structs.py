@@ -33,6 +33,7 @@ CTYPES = {
     "CMSGHDR": ("struct cmsghdr", ["sys/socket.h"]),
     "LINGER": ("struct linger", ["sys/socket.h"]),
     "UCRED": ("struct ucred", ["sys/socket.h"]),
+    "EPOLL_EVENT": ("struct epoll_event", ["sys/epoll.h"]),
     "ITIMERSPEC": ("struct itimerspec", ["linux/time.h"]),
     "ITIMERSPEC64": ("struct __kernel_itimerspec", ["linux/time_types.h"]),
 }
@@ -52,21 +53,24 @@ def _asserts(attr: str, lay: Layout, ctype: str) -> list[str]:
 def test_layouts_match_the_kernel_headers(tmp_path, abi, cc, names):
     if shutil.which(cc) is None:
         pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-    headers, body = set(), []
+    # glibc's headers (sys/socket.h, sys/epoll.h) and the UAPI ones (linux/time.h) both
+    # define struct timespec: the glibc structs are checked in a unit of their own.
+    libc = {"sys/socket.h", "sys/epoll.h"}
+    headers, body, lheaders, libc_body = set(), [], set(), []
     for attr, (ctype, hdrs) in CTYPES.items():
         lay = getattr(abi, attr)
         if abi is a64 and attr in ("TIMESPEC64", "ITIMERSPEC64"):
             continue  # the same object as TIMESPEC/ITIMERSPEC there
-        headers.update(hdrs)
-        body += _asserts(attr, lay, ctype or names[attr])
-    # sys/socket.h (glibc) and linux/time.h (UAPI) both define struct timespec: check the
-    # glibc structs in their own unit.
-    libc = {"sys/socket.h"}
-    uapi_body = [b for b in body if "msghdr" not in b and "cmsghdr" not in b
-                 and "linger" not in b and "ucred" not in b]
-    libc_body = [b for b in body if b not in uapi_body]
-    src = "".join(f"#include <{h}>\n" for h in sorted(headers - libc)) + "\n".join(uapi_body) + "\n"
-    lsrc = "#define _GNU_SOURCE\n#include <sys/socket.h>\n" + "\n".join(libc_body) + "\n"
+        lines = _asserts(attr, lay, ctype or names[attr])
+        if set(hdrs) & libc:
+            lheaders.update(hdrs)
+            libc_body += lines
+        else:
+            headers.update(hdrs)
+            body += lines
+    src = "".join(f"#include <{h}>\n" for h in sorted(headers)) + "\n".join(body) + "\n"
+    lsrc = "#define _GNU_SOURCE\n" + "".join(f"#include <{h}>\n" for h in sorted(lheaders)) \
+        + "\n".join(libc_body) + "\n"
     g = tmp_path / "libc_layouts.c"
     g.write_text(lsrc)
     r = subprocess.run([cc, "-fsyntax-only", str(g)], capture_output=True, text=True)

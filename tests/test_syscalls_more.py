@@ -170,3 +170,30 @@ int main(int argc, char **argv) {
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode() == ("second descriptor same entry=1\nlseek cur fits=1\n"
                                  "file lseek=6\nread=world\n")
+
+
+EPOLL_EXPECTED = """\
+ctl add=0
+ctl add2=0
+ctl add3=0
+ctl dup r=-1 eexist=1
+ctl badfd r=-1 ebadf=1
+ready n=1 out_is_sv0=1 events=0x4
+after write n=1 data=0xdeadbeefcafef00d events=0x1
+three ready n=3 p=1 q=1 s=1
+maxevents=1 n=1
+timeout n=0 waited=1
+bad maxevents r=-1 einval=1
+not epoll r=-1 einval=1
+epoll_create ok=1
+pwait n=0
+"""
+
+
+@pytest.mark.parametrize("arch,backend", RUNS, ids=RUN_IDS)
+def test_epoll_events_convert_between_layouts(guest, arch, backend):
+    """x86-64 packs struct epoll_event into 12 bytes, ARM and AArch64 use 16: the guest's
+    64-bit data word must come back intact."""
+    r = run_pytrans("run", "--backend", backend, guest("epoll", arch), timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == EPOLL_EXPECTED

@@ -78,6 +78,8 @@ CMSGHDR = Layout("cmsghdr", [("cmsg_len", "Q"), ("cmsg_level", "i"), ("cmsg_type
 CMSG_ALIGN = 8
 LINGER = Layout("linger", [("l_onoff", "i"), ("l_linger", "i")])
 UCRED = Layout("ucred", [("pid", "i"), ("uid", "I"), ("gid", "I")])
+# struct epoll_event: the 64-bit data is 8-aligned here (x86-64 packs it: 12 bytes).
+EPOLL_EVENT = Layout("epoll_event", [("events", "I"), ("", "4x"), ("data", "Q")])
 ITIMERSPEC = Layout("itimerspec", [("it_interval", "2q"), ("it_value", "2q")])
 ITIMERSPEC64 = ITIMERSPEC
 DIR_COOKIE_BITS = None          # 64-bit d_off: host directory offsets pass unchanged

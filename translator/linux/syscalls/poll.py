@@ -131,3 +131,71 @@ def sys_eventfd(k: Kernel, initval: int) -> int:
 
 
 HANDLERS.update({"eventfd2": sys_eventfd2, "eventfd": sys_eventfd})
+
+
+# ---- epoll ------------------------------------------------------------------------------------
+# struct epoll_event is packed on x86-64 (12 bytes) but 16 bytes with the 64-bit data 8-aligned
+# on ARM and AArch64: converted both ways. The data word is the guest's own and comes back
+# untouched; only the descriptor in epoll_ctl is translated. EPOLL_CLOEXEC is O_CLOEXEC.
+_HOST_EVENT = struct.Struct("<IQ")
+EP_MAX_EVENTS = 0x7FFFFFFF // 12
+
+
+def sys_epoll_create1(k: Kernel, flags: int) -> int:
+    res = hsys("epoll_create1", k.s32(flags))
+    return res if res < 0 else k.fds.install(res)
+
+
+def sys_epoll_create(k: Kernel, size: int) -> int:
+    if k.s32(size) <= 0:
+        return -errno.EINVAL
+    return sys_epoll_create1(k, 0)
+
+
+def sys_epoll_ctl(k: Kernel, epfd: int, op: int, fd: int, event: int) -> int:
+    hep = k.fds.host(k.s32(epfd))
+    hfd = k.fds.host(k.s32(fd))
+    ev = None
+    if event:
+        lay = k.abi.EPOLL_EVENT
+        v = lay.unpack(k.mem.read(event, lay.size))
+        ev = _HOST_EVENT.pack(v["events"], v["data"])
+    return hsys("epoll_ctl", hep, k.s32(op), hfd, ev)
+
+
+def _epoll_wait(k: Kernel, epfd: int, events: int, maxevents: int, timeout_ms: int) -> int:
+    hep = k.fds.host(k.s32(epfd))
+    n = k.s32(maxevents)
+    if n <= 0 or n > EP_MAX_EVENTS:
+        return -errno.EINVAL
+    lay = k.abi.EPOLL_EVENT
+    k.mem.check(events, lay.size * n, PROT_WRITE)
+    buf = ctypes.create_string_buffer(_HOST_EVENT.size * n)
+    res = hsys("epoll_wait", hep, ctypes.addressof(buf), n, timeout_ms)
+    if res > 0:
+        out = b"".join(lay.pack(events=e, data=d)
+                       for e, d in _HOST_EVENT.iter_unpack(buf.raw[:_HOST_EVENT.size * res]))
+        k.mem.write(events, out)
+    return res
+
+
+def sys_epoll_wait(k: Kernel, epfd: int, events: int, maxevents: int, timeout: int) -> int:
+    return _epoll_wait(k, epfd, events, maxevents, k.s32(timeout))
+
+
+def sys_epoll_pwait(k: Kernel, epfd: int, events: int, maxevents: int, timeout: int,
+                    sigmask: int, size: int) -> int:
+    # The temporary signal mask is not applied, as with ppoll/pselect6 here.
+    return _epoll_wait(k, epfd, events, maxevents, k.s32(timeout))
+
+
+def sys_epoll_pwait2(k: Kernel, epfd: int, events: int, maxevents: int, tsp: int,
+                     sigmask: int, size: int) -> int:
+    ns = _ts_ns(k, tsp, k.abi.TIMESPEC64)
+    # Round up to whole milliseconds so a short timeout still waits rather than polls.
+    return _epoll_wait(k, epfd, events, maxevents, -1 if ns is None else -(-ns // 10**6))
+
+
+HANDLERS.update({"epoll_create1": sys_epoll_create1, "epoll_create": sys_epoll_create,
+                 "epoll_ctl": sys_epoll_ctl, "epoll_wait": sys_epoll_wait,
+                 "epoll_pwait": sys_epoll_pwait, "epoll_pwait2": sys_epoll_pwait2})
