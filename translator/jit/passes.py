@@ -236,6 +236,24 @@ class ForwardingBlock(Block):
 
 _KIND = {**{k: 1 for k in FOLD}, "GetReg": 2, "GetFlag": 2, "SetReg": 3, "SetFlag": 3,
          "SkipUnless": 4, "Label": 4}
+def _bkind(opc: str) -> int:
+    """How the backward sweep treats an opcode: 1 state write, 2 barrier, 3 state read,
+    4 CondHolds, 5 other pure value, 0 other side effect."""
+    if opc in _SETS:
+        k = 1
+    elif opc in _BARRIERS:
+        k = 2
+    else:
+        _, produces, effects = OPCODES[opc]
+        if produces and not effects:
+            k = 3 if opc in _GETS else 4 if opc == "CondHolds" else 5
+        else:
+            k = 0
+    _BKIND[opc] = k
+    return k
+
+
+_BKIND: dict[str, int] = {}
 _SETS = frozenset({"SetReg", "SetFlag"})
 _GETS = frozenset({"GetReg", "GetFlag"})
 _REGION = frozenset({"SkipUnless", "Label"})
@@ -305,53 +323,54 @@ def optimize(block: Block) -> Block:
         used[target.index] = True
     keep = [True] * n
     overwritten: set = set()
-    info = OPCODES
-    dropped = False
+    kinds = _BKIND
+    first_drop = n
     for i in range(n - 1, -1, -1):
         if subst[i] is not None:
             keep[i] = False
-            dropped = True
+            first_drop = i
             continue
         op = ops[i]
         opc = op.opcode
-        if opc in _SETS:
+        k = kinds.get(opc)
+        if k is None:
+            k = _bkind(opc)
+        if k == 1:                                     # SetReg / SetFlag
             key = (opc[3], op.attr)
             if key in overwritten:
                 keep[i] = False
-                dropped = True
+                first_drop = i
                 continue
             overwritten.add(key)
-        elif opc in _BARRIERS:
+        elif k == 2:                                   # barrier
             overwritten.clear()
-        else:
-            _, produces, effects = info[opc]
-            if produces and not effects:
-                if not used[i]:
-                    keep[i] = False
-                    dropped = True
-                    continue
-                if opc in _GETS:
-                    overwritten.discard((opc[3], op.attr))
-                elif opc == "CondHolds":
-                    overwritten.difference_update(_NZCV)
+        elif k >= 3:                                   # pure: dead unless used
+            if not used[i]:
+                keep[i] = False
+                first_drop = i
+                continue
+            if k == 3:
+                overwritten.discard((opc[3], op.attr))
+            elif k == 4:
+                overwritten.difference_update(_NZCV)
         for a in op.args:
             if a.__class__ is Ref:
                 used[a.index] = True
-    if not dropped:
+    if first_drop == n:
         return block
 
-    # Compact and renumber.
-    new_index = [0] * n
-    out: list[Op] = []
+    # Compact and renumber (operations before the first dropped one keep their numbers).
+    new_index = list(range(first_drop)) + [0] * (n - first_drop)
+    out: list[Op] = ops[:first_drop]
     refs = REFS
-    for i in range(n):
+    for i in range(first_drop, n):
         if not keep[i]:
             continue
         op = ops[i]
         new_index[i] = len(out)
         args = op.args
         for a in args:
-            if a.__class__ is Ref:
+            if a.__class__ is Ref and a.index >= first_drop:
                 op = Op(op.opcode, tuple([refs[new_index[x.index]] if x.__class__ is Ref else x
                                           for x in args]), op.attr)
                 break
