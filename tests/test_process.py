@@ -13,6 +13,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -100,6 +101,9 @@ def test_native_reference(build, tmp_path):
     assert r.stdout.decode() == CLOEXEC_EXPECTED
     r = subprocess.run([exe, "system"], capture_output=True, timeout=60)
     assert r.stdout.decode() == SYSTEM_EXPECTED
+    r = subprocess.run([exe, "sigexec"], capture_output=True, timeout=60)
+    assert r.stdout.decode() == SIGEXEC_EXPECTED
+    assert _on_controlling_tty([exe, "tty"]) == (0, TTY_EXPECTED)
 
 
 @pytest.mark.parametrize("arch", ARCHES)
@@ -133,11 +137,81 @@ garbage-file: Exec format error
 
 @pytest.mark.parametrize("arch", ARCHES)
 def test_execve_errors(build, arch, tmp_path):
-    """ENOENT, EACCES (directory, no x bit) and ENOEXEC come back to the guest."""
+    """ENOENT, EACCES (directory, no x bit) and ENOEXEC come back to the guest, and so does
+    ENOENT for a dynamic program whose interpreter is nowhere (no -L here)."""
     noexec, garbage = _bad_files(tmp_path)
-    r = run_pytrans("run", build("proc_exec", arch), "errors", noexec, garbage)
+    r = run_pytrans("run", build("proc_exec", arch), "errors", noexec, garbage,
+                    build("proc_wc", arch, "dynamic"), env={"PYTRANS_LD_PREFIX": ""})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.decode() == ERRORS_EXPECTED
+    assert r.stdout.decode() == ERRORS_EXPECTED + \
+        "missing-interpreter: No such file or directory\n"
+
+
+SIGEXEC_EXPECTED = """\
+SIGPIPE ignored=1
+SIGINT default=1
+SIGUSR1 blocked=1 SIGUSR2 blocked=0
+write to a closed pipe: -1 Broken pipe
+SIGUSR1 pending=1
+"""
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_signal_state_across_exec(build, arch):
+    """exec keeps ignored signals ignored and the signal mask, and resets handlers."""
+    r = run_pytrans("run", build("proc_exec", arch), "sigexec")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == SIGEXEC_EXPECTED
+
+
+def _on_controlling_tty(cmd: list[str]) -> tuple[int, str]:
+    """Run ``cmd`` as a session leader whose controlling terminal is a new pty (33x101)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+
+    def become_session_leader() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=subprocess.DEVNULL, env=env,
+                         preexec_fn=become_session_leader)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:         # EIO: every slave end is closed
+            break
+        if not data:
+            break
+        out += data
+    os.close(master)
+    return p.wait(timeout=120), out.decode().replace("\r\n", "\n")
+
+
+TTY_EXPECTED = """\
+isatty=1 tcgetattr=0
+winsz=0 rows=33 cols=101
+fg-is-us=1
+tcgetsid-is-sid=1
+child took the tty: 0 fg-is-child=1
+taken back=0 fg-is-us=1
+tcsetattr=0 echo-off=1
+"""
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_tty_job_control(build, arch):
+    """What a job-control shell does on its terminal: TCGETS/TCSETS, TIOCGWINSZ,
+    tcgetpgrp/tcsetpgrp (TIOCGPGRP/TIOCSPGRP), tcgetsid, setpgid in a child."""
+    status, out = _on_controlling_tty([sys.executable, "-m", "translator", "run",
+                                       build("proc_exec", arch), "tty"])
+    assert status == 0
+    assert out == TTY_EXPECTED
 
 
 @pytest.mark.parametrize("arch", ARCHES)

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write run statistics as JSON to FILE (used by `pytrans bench`)")
     # Internal (guest execve): guest descriptors inherited 1:1 from host ones; ARGS literal.
     r.add_argument("--fds", help=argparse.SUPPRESS)
+    # Internal (guest execve): ignored signals and the signal mask survive exec, as hex masks.
+    r.add_argument("--sigstate", help=argparse.SUPPRESS)
     r.add_argument("program", metavar="PROGRAM")
     r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     i = sub.add_parser("info", help="describe a guest program (architecture, segments)")
@@ -110,6 +112,8 @@ def cmd_run(a: argparse.Namespace) -> int:
                    strace=sys.stderr if a.strace else None, on_kernel=kernel_ref.append,
                    inherit_fds=inherit)
     emu.owns_process = True
+    if a.sigstate:
+        emu.exec_signals = tuple(int(x, 16) for x in a.sigstate.split(","))
     try:
         status = emu.run()
     finally:

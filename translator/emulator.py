@@ -113,6 +113,7 @@ class Emulator:
         # process is not ours, so there exec runs the new program in a child instead).
         self.owns_process = False
         self.inherit_fds = inherit_fds
+        self.exec_signals: tuple[int, int] | None = None   # (ignored, mask) kept by execve
 
     # ---- set-up ---------------------------------------------------------------------------
     def _std_fds(self) -> tuple[tuple[int, int, int], list, list]:
@@ -210,6 +211,11 @@ class Emulator:
                                    + ["--backend", self.backend_name]
                                    + (["--strace"] if self.strace is not None else []))
             kernel.exec_in_place = self.owns_process
+            if self.exec_signals is not None:
+                ignored, kernel.sigmask = self.exec_signals
+                for sig in range(1, sigs.NSIG + 1):
+                    if ignored >> (sig - 1) & 1:
+                        kernel.sigactions[sig] = (sigs.SIG_IGN, 0, 0, 0)
             if self._on_kernel is not None:
                 self._on_kernel(kernel)
             entry, sp = self._load(mem, kernel)

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,12 +64,14 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(mode, "errors")) {
         char *nargv[] = {"x", NULL};
-        const char *paths[] = {"/nonexistent/prog", "/tmp", argv[2], argv[3], NULL};
+        const char *paths[] = {"/nonexistent/prog", "/tmp", argv[2], argv[3],
+                               argc > 4 ? argv[4] : NULL, NULL};
+        const char *names[] = {paths[0], paths[1], "noexec-file", "garbage-file",
+                               "missing-interpreter"};
         for (int i = 0; paths[i]; i++) {
             errno = 0;
             execve(paths[i], nargv, environ);
-            printf("%s: %s\n", i < 2 ? paths[i] : (i == 2 ? "noexec-file" : "garbage-file"),
-                   strerror(errno));
+            printf("%s: %s\n", names[i], strerror(errno));
         }
         return 0;
     }
@@ -147,6 +152,65 @@ int main(int argc, char **argv) {
         int st = run(nargv, -1);
         printf("level %d child status=%d\n", depth, st);
         return st + 1;
+    }
+    if (!strcmp(mode, "sigexec")) {         /* signal state across exec */
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGINT, (void (*)(int))exit);    /* a handler: reset to SIG_DFL by exec */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        char *nargv[] = {argv[0], "sigshow", NULL};
+        execve(argv[0], nargv, environ);
+        return 1;
+    }
+    if (!strcmp(mode, "sigshow")) {
+        struct sigaction sa;
+        sigaction(SIGPIPE, NULL, &sa);
+        printf("SIGPIPE ignored=%d\n", sa.sa_handler == SIG_IGN);
+        sigaction(SIGINT, NULL, &sa);
+        printf("SIGINT default=%d\n", sa.sa_handler == SIG_DFL);
+        sigset_t set;
+        sigprocmask(SIG_BLOCK, NULL, &set);
+        printf("SIGUSR1 blocked=%d SIGUSR2 blocked=%d\n", sigismember(&set, SIGUSR1),
+               sigismember(&set, SIGUSR2));
+        int p[2];
+        pipe(p);
+        close(p[0]);
+        errno = 0;
+        int r = write(p[1], "x", 1);
+        printf("write to a closed pipe: %d %s\n", r, strerror(errno));
+        kill(getpid(), SIGUSR1);            /* blocked: stays pending, does not kill */
+        sigpending(&set);
+        printf("SIGUSR1 pending=%d\n", sigismember(&set, SIGUSR1));
+        return 0;
+    }
+    if (!strcmp(mode, "tty")) {             /* job control calls on a controlling tty */
+        struct termios t, t2;
+        struct winsize ws;
+        int a = isatty(0), b = tcgetattr(0, &t);
+        printf("isatty=%d tcgetattr=%d\n", a, b);
+        a = ioctl(0, TIOCGWINSZ, &ws);
+        printf("winsz=%d rows=%d cols=%d\n", a, ws.ws_row, ws.ws_col);
+        printf("fg-is-us=%d\n", tcgetpgrp(0) == getpgrp());
+        printf("tcgetsid-is-sid=%d\n", tcgetsid(0) == getsid(0));
+        signal(SIGTTOU, SIG_IGN);           /* a background group may then take the tty */
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int ok = setpgid(0, 0) == 0 && getpgrp() == getpid();
+            ok = ok && tcsetpgrp(0, getpid()) == 0 && tcgetpgrp(0) == getpid();
+            _exit(ok ? 0 : 1);
+        }
+        int st = wait_status(pid);
+        printf("child took the tty: %d fg-is-child=%d\n", st, tcgetpgrp(0) == pid);
+        a = tcsetpgrp(0, getpgrp());
+        printf("taken back=%d fg-is-us=%d\n", a, tcgetpgrp(0) == getpgrp());
+        t.c_lflag &= ~ECHO;
+        a = tcsetattr(0, TCSANOW, &t);
+        tcgetattr(0, &t2);
+        printf("tcsetattr=%d echo-off=%d\n", a, !(t2.c_lflag & ECHO));
+        return 0;
     }
     if (!strcmp(mode, "system")) {          /* glibc: clone3 -> ENOSYS -> clone(CLONE_VFORK) */
         fflush(stdout);

@@ -19,6 +19,7 @@ import sys
 
 from ...elf import EM_AARCH64, EM_ARM, parse_elf
 from ...errors import PytransError
+from ...loader import find_interpreter
 from ..host import hsys
 from ..kernel import GuestExit, Kernel
 from .. import signals as sigs
@@ -103,9 +104,14 @@ def plan_exec(k: Kernel, path: bytes, argv: list[bytes],
         machine = int.from_bytes(hdr[18:20], "little" if little else "big")
         if little and machine in (EM_ARM, EM_AARCH64):
             try:
-                parse_elf(host)
+                img = parse_elf(host)
             except (PytransError, OSError):
                 raise OSError(errno.ENOEXEC, "exec format error") from None
+            if img.interp is not None:
+                try:
+                    find_interpreter(img.interp, k.sysroot)
+                except PytransError:    # the kernel fails the exec when PT_INTERP is absent
+                    raise OSError(errno.ENOENT, "no interpreter") from None
             return "guest", host, argv
         return "host", host, argv
     if hdr[:2] == b"#!":
@@ -189,9 +195,12 @@ def _replace_process(k: Kernel, plan: tuple[str, str, list[bytes]], envp: list[b
         if kind == "host":
             os.execve(prog, argv or [os.fsencode(prog)], env)
         argv0 = argv[0] if argv else b""
+        ignored = sum(1 << (sig - 1) for sig, act in k.sigactions.items()
+                      if act[0] == sigs.SIG_IGN)
         cmd = [os.fsencode(sys.executable), b"-E", b"-c", _BOOT.encode(),
                os.fsencode(_PACKAGE_ROOT), b"run", *(os.fsencode(o) for o in k.exec_options),
-               b"--fds", ",".join(map(str, fds)).encode(), b"-0", argv0,
+               b"--fds", ",".join(map(str, fds)).encode(),
+               b"--sigstate", f"{ignored:x},{k.sigmask:x}".encode(), b"-0", argv0,
                os.fsencode(os.path.abspath(prog)), *argv[1:]]
         os.execve(sys.executable, cmd, env)
     except BaseException as e:      # noqa: BLE001 - nothing left to return to
