@@ -21,6 +21,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/xattr.h>
 #include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,6 +186,18 @@ static void files(void) {
     CHECK(fstatfs(src, &sf2));
     printf("statfs sane=%d same_fs=%d\n", sf.f_bsize > 0 && sf.f_blocks > 0 && sf.f_bfree <= sf.f_blocks
            && sf.f_namelen >= 255, sf.f_type == sf2.f_type && sf.f_fsid.__val[0] == sf2.f_fsid.__val[0]);
+    if (setxattr(in_dir("src.txt"), "user.pytrans", "value", 5, XATTR_CREATE) == 0) {
+        char v[16] = {0};
+        ssize_t vn = getxattr(in_dir("src.txt"), "user.pytrans", v, sizeof v);
+        int again = fsetxattr(src, "user.pytrans", "x", 1, XATTR_CREATE);
+        int e = errno;
+        int rm = fremovexattr(src, "user.pytrans");
+        printf("xattr get=%.*s exists_again=%d removed=%d gone=%d\n", (int)vn, v,
+               again == -1 && e == EEXIST, rm == 0,
+               lgetxattr(in_dir("src.txt"), "user.pytrans", v, sizeof v) == -1 && errno == ENODATA);
+    } else {
+        printf("xattr unsupported errno=%d\n", errno);
+    }
     CHECK(mknod(in_dir("fifo"), S_IFIFO | 0600, 0));
     CHECK(stat(in_dir("fifo"), &st));
     printf("mknod fifo=%d\n", S_ISFIFO(st.st_mode));

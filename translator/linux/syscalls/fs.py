@@ -596,6 +596,7 @@ def sys_fcntl(k: Kernel, fd: int, cmd: int, arg: int) -> int:
 # ioctl requests whose argument is a fixed-size struct laid out identically on ARM,
 # AArch64 and x86-64 (asm-generic/ioctls.h): request -> (size, copy_in, copy_out).
 TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
+FICLONE = 0x40049409                   # cp --reflink / cp -a try it first
 IOCTLS = {
     TCGETS: (36, False, True), TCSETS: (36, True, False), TCSETSW: (36, True, False),
     TCSETSF: (36, True, False),
@@ -614,6 +615,8 @@ def sys_ioctl(k: Kernel, fd: int, request: int, arg: int) -> int:
     request &= 0xFFFFFFFF
     if request in (0x5451, 0x5450):        # FIOCLEX / FIONCLEX
         return hsys("ioctl", h, request, 0)
+    if request == FICLONE:                 # the argument is the source descriptor
+        return hsys("ioctl", h, request, host_fd(k, arg))
     spec = IOCTLS.get(request)
     if spec is None:
         k.warn_once(f"ioctl{request:x}", f"ioctl {request:#x} is not supported (-ENOTTY)")
@@ -817,3 +820,36 @@ HANDLERS.update({
     "sync_file_range2": sys_sync_file_range2, "splice": sys_splice, "tee": sys_tee,
     "vmsplice": sys_vmsplice,
 })
+
+
+# ---- extended attributes: setting and removing (names and values are plain bytes) -----------------
+def sys_setxattr(k: Kernel, path: int, name: int, value: int, size: int, flags: int) -> int:
+    return hsys("setxattr", guest_path(k, path), k.mem.read_cstring(name),
+                hbuf(k, value, size, PROT_READ), size, k.s32(flags))
+
+
+def sys_lsetxattr(k: Kernel, path: int, name: int, value: int, size: int, flags: int) -> int:
+    return hsys("lsetxattr", guest_path(k, path, False), k.mem.read_cstring(name),
+                hbuf(k, value, size, PROT_READ), size, k.s32(flags))
+
+
+def sys_fsetxattr(k: Kernel, fd: int, name: int, value: int, size: int, flags: int) -> int:
+    return hsys("fsetxattr", host_fd(k, fd), k.mem.read_cstring(name),
+                hbuf(k, value, size, PROT_READ), size, k.s32(flags))
+
+
+def sys_removexattr(k: Kernel, path: int, name: int) -> int:
+    return hsys("removexattr", guest_path(k, path), k.mem.read_cstring(name))
+
+
+def sys_lremovexattr(k: Kernel, path: int, name: int) -> int:
+    return hsys("lremovexattr", guest_path(k, path, False), k.mem.read_cstring(name))
+
+
+def sys_fremovexattr(k: Kernel, fd: int, name: int) -> int:
+    return hsys("fremovexattr", host_fd(k, fd), k.mem.read_cstring(name))
+
+
+HANDLERS.update({"setxattr": sys_setxattr, "lsetxattr": sys_lsetxattr,
+                 "fsetxattr": sys_fsetxattr, "removexattr": sys_removexattr,
+                 "lremovexattr": sys_lremovexattr, "fremovexattr": sys_fremovexattr})
