@@ -101,6 +101,8 @@ def test_native_reference(build, tmp_path):
     assert r.stdout.decode() == CLOEXEC_EXPECTED
     r = subprocess.run([exe, "system"], capture_output=True, timeout=60)
     assert r.stdout.decode() == SYSTEM_EXPECTED
+    r = subprocess.run([exe, "poll"], capture_output=True, timeout=60)
+    assert r.stdout.decode() == POLL_EXPECTED
     r = subprocess.run([exe, "sigexec"], capture_output=True, timeout=60)
     assert r.stdout.decode() == SIGEXEC_EXPECTED
     assert _on_controlling_tty([exe, "tty"]) == (0, TTY_EXPECTED)
@@ -145,6 +147,26 @@ def test_execve_errors(build, arch, tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode() == ERRORS_EXPECTED + \
         "missing-interpreter: No such file or directory\n"
+
+
+POLL_EXPECTED = """\
+ppoll empty: 0 revents=0
+poll: 1 revents=1
+select: 2 read=1 write=1
+read: 5
+pselect timeout: 0 read=0
+poll after writer closed: 1 hup=1
+poll bad fd: 1 nval=1
+"""
+
+
+@pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)
+def test_poll_select_on_a_childs_pipe(build, arch, link, backend):
+    """poll/ppoll/select/pselect6 waiting for a forked child's write, timeouts, POLLHUP once
+    the writer is gone, POLLNVAL for a closed descriptor."""
+    r = pytrans(arch, link, backend, build("proc_exec", arch, link), "poll")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == POLL_EXPECTED
 
 
 SIGEXEC_EXPECTED = """\

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/select.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -183,6 +186,40 @@ int main(int argc, char **argv) {
         kill(getpid(), SIGUSR1);            /* blocked: stays pending, does not kill */
         sigpending(&set);
         printf("SIGUSR1 pending=%d\n", sigismember(&set, SIGUSR1));
+        return 0;
+    }
+    if (!strcmp(mode, "poll")) {            /* poll/ppoll/select/pselect on a child's pipe */
+        int p[2];
+        pipe2(p, O_NONBLOCK);
+        struct pollfd pfd = {p[0], POLLIN, 0};
+        struct timespec zero = {0, 0};
+        int r = ppoll(&pfd, 1, &zero, NULL);
+        printf("ppoll empty: %d revents=%d\n", r, pfd.revents);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) { usleep(100000); write(p[1], "hello", 5); _exit(0); }
+        r = poll(&pfd, 1, 5000);
+        printf("poll: %d revents=%d\n", r, pfd.revents);
+        fd_set rs, ws;
+        FD_ZERO(&rs); FD_ZERO(&ws);
+        FD_SET(p[0], &rs); FD_SET(p[1], &ws);
+        struct timeval tv = {5, 0};
+        r = select(p[1] + 1, &rs, &ws, NULL, &tv);
+        printf("select: %d read=%d write=%d\n", r, FD_ISSET(p[0], &rs), FD_ISSET(p[1], &ws));
+        char buf[16];
+        printf("read: %d\n", (int)read(p[0], buf, sizeof buf));
+        FD_ZERO(&rs);
+        FD_SET(p[0], &rs);
+        struct timespec ts = {0, 20000000};
+        r = pselect(p[0] + 1, &rs, NULL, NULL, &ts, NULL);
+        printf("pselect timeout: %d read=%d\n", r, FD_ISSET(p[0], &rs));
+        wait_status(pid);
+        close(p[1]);
+        r = poll(&pfd, 1, 1000);
+        printf("poll after writer closed: %d hup=%d\n", r, !!(pfd.revents & POLLHUP));
+        pfd.fd = 99;
+        r = poll(&pfd, 1, 0);
+        printf("poll bad fd: %d nval=%d\n", r, !!(pfd.revents & POLLNVAL));
         return 0;
     }
     if (!strcmp(mode, "tty")) {             /* job control calls on a controlling tty */
