@@ -71,6 +71,7 @@ segv blocked after longjmp=0
 fixed write=42 sig=11 addr_ok=1 code=2
 sigill sig=4 addr_ok=1 code=1
 overflow caught sig=11
+no restorer: hits=1011 fp=3 keep=1.25
 done
 """
 
@@ -146,13 +147,14 @@ def _send_from_outside(backend: str, exe, mode: str, sig: int) -> tuple[str, int
         assert p.stdout.readline() == b"ready\n"
         time.sleep(0.2)            # let it get into the loop / the blocking call
         os.kill(p.pid, sig)
+        line = p.stdout.readline()     # stdin stays open until the guest has answered
         out, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
     assert err == b"", err
-    return out.decode(), p.returncode
+    return (line + out).decode(), p.returncode
 
 
 @pytest.mark.parametrize("mode,expect", [
@@ -172,3 +174,77 @@ def test_other_host_signals_forwarded(build, sig):
     out, rc = _send_from_outside("unicorn", build("sig_wait", "aarch64"), "pause", sig)
     assert rc == 0
     assert out == f"got {int(sig)} code=0 from_parent=1 rc=-1 eintr=1\n"
+
+
+SIG_CHILD_EXPECTED = """\
+child exited=1 status=10
+child2 signaled=1 sig=15
+sigchld count>=1=1 last_code=2 pid_ok=1
+"""
+
+
+@pytest.mark.parametrize("isa,backend", [("thumb", "unicorn"), ("aarch64", "unicorn"),
+                                         ("arm", "jit")], ids=["thumb", "aarch64", "arm-jit"])
+def test_kill_between_processes_and_sigchld(build, isa, backend):
+    """kill() to a forked child with a handler (it wakes from pause), to one without (killed
+    by SIGTERM, seen by waitpid), and SIGCHLD's siginfo (CLD_KILLED, si_pid) in the parent."""
+    r = _pytrans(backend, build("sig_child", isa), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == SIG_CHILD_EXPECTED
+
+
+@pytest.mark.parametrize("isa,backend", [("thumb", "unicorn"), ("aarch64", "unicorn"),
+                                         ("arm", "jit")], ids=["thumb", "aarch64", "arm-jit"])
+def test_regression_write_not_repeated_when_signal_arrives(build, isa, backend):
+    """A wake-up arriving while a host write() was completing used to turn the finished write
+    into -ERESTARTSYS, so SA_RESTART wrote the data twice."""
+    r = _pytrans(backend, build("sig_wait", isa), "flood", timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert len(lines) >= 4000
+    assert lines == [f"line {i}" for i in range(len(lines))]
+
+
+@pytest.mark.parametrize("isa,backend", [("thumb", "unicorn"), ("aarch64", "unicorn"),
+                                         ("arm", "jit")], ids=["thumb", "aarch64", "arm-jit"])
+def test_stop_default_action_and_sigcont_handler(build, isa, backend):
+    """raise(SIGSTOP) stops the pytrans process for real (state T); SIGCONT from outside
+    resumes it and runs the guest's SIGCONT handler."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    p = subprocess.Popen(PYTRANS + ["run", "--backend", backend, str(build("sig_wait", isa)),
+                                    "stop"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
+    try:
+        assert p.stdout.readline() == b"ready\n"
+        state = ""
+        for _ in range(200):
+            with open(f"/proc/{p.pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            if state == "T":
+                break
+            time.sleep(0.05)
+        assert state == "T"
+        os.kill(p.pid, signal.SIGCONT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    assert out == b"resumed got 18 code=0 from_parent=1\n"
+
+
+SIG_BUS_EXPECTED = "sigbus sig=7 code=1 addr_ok=1\n"
+
+
+@pytest.mark.parametrize("isa", ["arm", "thumb", "aarch64"])
+def test_unaligned_exclusive_is_sigbus(build, isa):
+    """An unaligned LDREX/LDXR faults on real hardware (no kernel fixup for exclusives):
+    SIGBUS, BUS_ADRALN, si_addr the unaligned address; same as qemu-user."""
+    exe = build("sig_bus", isa)
+    r = _pytrans("unicorn", exe)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == SIG_BUS_EXPECTED
+    if qemu_for(QEMU_ARCH[isa]):
+        assert run_qemu(QEMU_ARCH[isa], exe).stdout.decode() == SIG_BUS_EXPECTED

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static volatile int depth, order[16], norder;
@@ -82,6 +83,21 @@ __asm__(".text\n.globl do_udf\n.thumb_func\n.type do_udf,%function\ndo_udf:\n.in
 #else
 __asm__(".text\n.globl do_udf\n.type do_udf,%function\ndo_udf:\n.inst 0xe7f000f0\nbx lr\n");
 #endif
+
+/* The kernel's own struct sigaction, for rt_sigaction without the C library's restorer. */
+struct ksigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    unsigned long mask[8 / sizeof(unsigned long)];
+};
+static volatile int raw_hits;
+static volatile double raw_fp;
+static void on_raw(int sig) { raw_hits += sig; raw_fp = raw_fp * 2.0 + 0.5; }
+static void on_raw_info(int sig, siginfo_t *si, void *uc) {
+    (void)uc;
+    raw_hits += sig * 100 + (si->si_code == SI_TKILL);
+}
 
 static int recurse(int n) {
     volatile char big[2048];
@@ -209,6 +225,19 @@ int main(void) {
     } else {
         printf("overflow caught sig=%d\n", fault_sig);
     }
+    /* 11. handlers installed without SA_RESTORER return through the kernel's trampoline */
+    struct ksigaction k;
+    memset(&k, 0, sizeof k);
+    k.handler = (void *)on_raw;
+    syscall(SYS_rt_sigaction, SIGUSR1, &k, NULL, 8);
+    double keep = 1.25;
+    raw_fp = keep;
+    raise(SIGUSR1);
+    k.handler = (void *)on_raw_info;
+    k.flags = SA_SIGINFO;
+    syscall(SYS_rt_sigaction, SIGUSR1, &k, NULL, 8);
+    raise(SIGUSR1);
+    printf("no restorer: hits=%d fp=%g keep=%g\n", raw_hits, raw_fp, keep);
     printf("done\n");
     return 0;
 }

@@ -44,6 +44,20 @@ int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "spin";
     if (!strcmp(mode, "flood"))
         return flood();
+    if (!strcmp(mode, "stop")) {
+        /* Default action "stop": the process stops until a SIGCONT from outside, whose
+         * handler then runs. */
+        struct sigaction sc;
+        memset(&sc, 0, sizeof sc);
+        sc.sa_sigaction = on_sig;
+        sc.sa_flags = SA_SIGINFO;
+        sigaction(SIGCONT, &sc, NULL);
+        printf("ready\n");
+        fflush(stdout);
+        raise(SIGSTOP);
+        printf("resumed got %d code=%d from_parent=%d\n", got, code, from_parent);
+        return 0;
+    }
     int sig = argc > 2 ? atoi(argv[2]) : SIGINT;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

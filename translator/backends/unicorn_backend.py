@@ -46,6 +46,14 @@ def _uc_prot(prot: int) -> int:
             | (UC_PROT_EXEC if prot & PROT_EXEC else 0))
 
 
+def _capstone_reg(backend: "UnicornBackend", name: str) -> int:
+    """Unicorn register id for a capstone register name (r0..r12, sp, lr, pc, x0..x30)."""
+    aliases = {"fp": "x29" if not backend.arm32 else "r11", "ip": "r12", "sb": "r9",
+               "sl": "r10"}
+    name = aliases.get(name, name)
+    return backend.regs[name]
+
+
 class UnicornBackend:
     """Executes a guest on Unicorn over pytrans-owned memory."""
 
@@ -233,6 +241,11 @@ class UnicornBackend:
                 self._trap = (sigs.SIGTRAP, 1, pc, pc, "breakpoint")
             elif intno == EXCP_UDEF:
                 self._trap = (sigs.SIGILL, 1, pc, pc, "undefined instruction")
+            elif intno == EXCP_DATA_ABORT and self._fault_addr is None:
+                # Mapped memory yet an abort: an alignment fault (exclusives, LDRD/LDM on
+                # strict addresses). Unicorn keeps the address to itself: decode it.
+                self._trap = (sigs.SIGBUS, 1, self._operand_address(pc), pc,
+                              "unaligned access")                      # BUS_ADRALN
             elif intno in (EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT):
                 self._trap = (sigs.SIGSEGV, 1, self._fault_addr, pc, "abort")
             else:
@@ -241,6 +254,34 @@ class UnicornBackend:
         except BaseException as e:   # noqa: BLE001 - re-raised after emu_start returns
             self._exit = e
             uc.emu_stop()
+
+    def _operand_address(self, pc: int) -> int | None:
+        """The address the memory instruction at ``pc`` accesses (base + displacement),
+        decoded with capstone; None when it cannot tell."""
+        try:
+            import capstone
+            from capstone import arm_const, arm64_const
+            if self.arm32:
+                thumb = self.uc.reg_read(a32.UC_ARM_REG_CPSR) & 0x20
+                md = capstone.Cs(capstone.CS_ARCH_ARM,
+                                 capstone.CS_MODE_THUMB if thumb else capstone.CS_MODE_ARM)
+                mem_type = arm_const.ARM_OP_MEM
+            else:
+                md = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+                mem_type = arm64_const.ARM64_OP_MEM
+            md.detail = True
+            insn = next(md.disasm(self.mem.read(pc, 4, force=True), pc), None)
+            if insn is None:
+                return None
+            for op in insn.operands:
+                if op.type == mem_type:
+                    if op.mem.index:
+                        return None
+                    base = self.uc.reg_read(_capstone_reg(self, insn.reg_name(op.mem.base)))
+                    return (base + op.mem.disp) & ((1 << self.abi.BITS) - 1)
+        except Exception:   # noqa: BLE001 - best effort: si_addr stays unknown
+            return None
+        return None
 
     def _on_invalid(self, uc: Uc, access: int, address: int, size: int, value: int, _user) -> bool:
         self._fault_addr = address

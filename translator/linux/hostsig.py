@@ -23,7 +23,8 @@ from . import signals as sigs
 from .sigdeliver import SigInfo, SyscallInterrupted, bit, post
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-             signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD, signal.SIGWINCH)
+             signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD, signal.SIGWINCH, signal.SIGCONT,
+             signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
 # Private: interrupts the main thread's blocking host call (never forwarded to the guest).
 WAKE = signal.SIGRTMAX - 2
 _CLD_CODES = {1, 2, 3, 4, 5, 6}      # CLD_EXITED..CLD_CONTINUED
@@ -81,6 +82,7 @@ def _watch(ref: KernelRef, die: Callable[[int], None]) -> None:
             if what == "ignore":
                 continue
             if what == "stop":
+                # The host kernel stops us; a SIGCONT resumes (and is forwarded in turn).
                 os.kill(os.getpid(), signal.SIGSTOP)
                 continue
             die(sig)

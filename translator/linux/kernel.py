@@ -66,6 +66,11 @@ _RESTARTNOHAND = frozenset({"poll", "ppoll", "ppoll_time64", "select", "_newsele
                             "rt_sigsuspend", "sigsuspend", "rt_sigtimedwait",
                             "rt_sigtimedwait_time64"})
 INTERRUPTIBLE = _RESTARTSYS | _RESTARTNOHAND
+# Waits done in Python (sleeps, child waits that do not reap): the wake-up signal's handler
+# raises SyscallInterrupted out of them.
+_PY_WAITS = frozenset({"nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "pause",
+                       "rt_sigsuspend", "sigsuspend", "rt_sigtimedwait",
+                       "rt_sigtimedwait_time64", "wait4", "waitid"})
 
 
 @dataclass
@@ -201,7 +206,9 @@ class Kernel:
                 if blocking:
                     if self.sig.ready():
                         raise SyscallInterrupted
-                    self.interruptible = True
+                    # Only waits with nothing to undo may be cut short by raising out of
+                    # them; host calls that block return -EINTR to the wake-up signal.
+                    self.interruptible = entry.name in _PY_WAITS
                 group = self.threads
                 if group is not None and entry.name in BLOCKING:
                     with group.unlocked():       # other guest threads run meanwhile
@@ -222,6 +229,11 @@ class Kernel:
                 raise
             finally:
                 self.interruptible = False
+            if result == -errno.EINTR and entry.name in INTERRUPTIBLE and self.sig.ready():
+                # Cut short by the wake-up signal: the kernel's restart codes apply.
+                result = -(sigdeliver.ERESTARTSYS if entry.name in _RESTARTSYS
+                           else sigdeliver.ERESTARTNOHAND)
+                self.sig.restart = (-result, raw[0])
         if self.strace:
             self._trace(entry.name, args, entry, result)
         cpu.write_result(result & self.word_mask)

@@ -15,6 +15,7 @@ import errno
 import importlib
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -210,6 +211,12 @@ def _handle(k: "Kernel", sig: int, info: SigInfo, first: bool) -> bool:
         if what == "stop":
             # Stop for real: the host process stops until a SIGCONT, as the kernel would.
             os.kill(os.getpid(), sigs.SIGSTOP)
+            if action(k, sigs.SIGCONT)[0] not in (sigs.SIG_DFL, sigs.SIG_IGN):
+                # The kernel runs the SIGCONT handler before the guest goes on; the host
+                # SIGCONT reaches us through the forwarding thread: give it a moment.
+                deadline = time.monotonic() + 0.5
+                while not st.pending & bit(sigs.SIGCONT) and time.monotonic() < deadline:
+                    time.sleep(0.002)
             return False
         raise GuestExit(signal=sig, pc=info.addr if info.fault else None,
                         addr=info.addr, reason=f"{sigs.name(sig)} (default action)")
