@@ -237,3 +237,13 @@ def test_send_on_broken_stream_raises_sigpipe(guest, tmp_path, arch):
     r = run_pytrans("run", guest("net_sock", arch), tmp_path / "x", "sigpipe")
     assert r.stdout.decode() == "nosignal r=-1 epipe=1\n"
     assert r.returncode in (-13, 141), r.stderr.decode()
+
+
+def test_strace_decodes_socket_addresses(guest, tmp_path):
+    r = run_pytrans("run", "--strace", guest("net_sock", "arm"), tmp_path / "s")
+    assert r.returncode == 0
+    err = r.stderr.decode()
+    assert ' bind(3,{sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("127.0.0.1")},16) = 0' in err
+    assert f'sun_path="{tmp_path}/s.sock"}},' in err
+    assert "sun_path=@\"pytrans-test-" in err
+    assert " socket(2,524289,0) = 3" in err        # AF_INET, SOCK_STREAM|SOCK_CLOEXEC

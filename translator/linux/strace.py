@@ -39,6 +39,20 @@ SIGNATURES: dict[str, str] = {
     "clock_nanosleep": "int hex ptr ptr", "clock_nanosleep_time64": "int hex ptr ptr",
     "getrandom": "ptr uint hex", "prlimit64": "int int ptr ptr", "uname": "ptr",
     "ugetrlimit": "int ptr", "getrlimit": "int ptr", "sysinfo": "ptr",
+    # sockets and other descriptors
+    "socket": "int int int", "socketpair": "int int int ptr", "bind": "fd sa uint",
+    "connect": "fd sa uint", "listen": "fd int", "accept": "fd ptr ptr",
+    "accept4": "fd ptr ptr hex", "getsockname": "fd ptr ptr", "getpeername": "fd ptr ptr",
+    "sendto": "fd buf uint hex sa uint", "send": "fd buf uint hex",
+    "recvfrom": "fd ptr uint hex ptr ptr", "recv": "fd ptr uint hex",
+    "sendmsg": "fd ptr hex", "recvmsg": "fd ptr hex", "sendmmsg": "fd ptr uint hex",
+    "recvmmsg": "fd ptr uint hex ptr", "setsockopt": "fd int int ptr uint",
+    "getsockopt": "fd int int ptr ptr", "shutdown": "fd int",
+    "epoll_create1": "hex", "epoll_ctl": "fd int fd ptr", "epoll_wait": "fd ptr int int",
+    "epoll_pwait": "fd ptr int int ptr uint", "timerfd_create": "int hex",
+    "timerfd_settime": "fd hex ptr ptr", "timerfd_settime64": "fd hex ptr ptr",
+    "inotify_init1": "hex", "inotify_add_watch": "fd str hex", "inotify_rm_watch": "fd int",
+    "memfd_create": "str hex", "getdents64": "fd ptr uint",
 }
 
 _O = [(0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"),
@@ -89,6 +103,39 @@ def _arg(k: "Kernel", kind: str, v: int) -> str:
     return hex(v)
 
 
+_AF = {1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK"}
+
+
+def _sockaddr(k: "Kernel", addr: int, length: int) -> str:
+    """A guest sockaddr the way strace shows one (the layouts are the same everywhere)."""
+    import socket
+    if not addr:
+        return "NULL"
+    try:
+        raw = k.mem.read(addr, min(length & 0xFFFFFFFF, 128))
+    except (GuestFault, OSError):
+        return hex(addr)
+    if len(raw) < 2:
+        return hex(addr)
+    fam = int.from_bytes(raw[:2], "little")
+    name = _AF.get(fam, str(fam))
+    if fam == 2 and len(raw) >= 8:
+        port = int.from_bytes(raw[2:4], "big")
+        return (f'{{sa_family={name}, sin_port=htons({port}), '
+                f'sin_addr=inet_addr("{socket.inet_ntop(socket.AF_INET, raw[4:8])}")}}')
+    if fam == 10 and len(raw) >= 24:
+        port = int.from_bytes(raw[2:4], "big")
+        return (f'{{sa_family={name}, sin6_port=htons({port}), '
+                f'sin6_addr="{socket.inet_ntop(socket.AF_INET6, raw[8:24])}"}}')
+    if fam == 1:
+        path = raw[2:]
+        if path[:1] == b"\0":
+            return f"{{sa_family={name}, sun_path=@{_quote(path[1:], 108)}}}"
+        path = path.split(b"\0")[0]
+        return f"{{sa_family={name}, sun_path={_quote(path, 108)}}}"
+    return f"{{sa_family={name}, ...}}"
+
+
 def _quote(b: bytes, limit: int = 64) -> str:
     s = b[:limit].decode("latin-1").encode("unicode_escape").decode().replace('"', '\\"')
     return f'"{s}"' + ("..." if len(b) > limit else "")
@@ -105,6 +152,9 @@ def format_call(k: "Kernel", name: str, args: list[int], result: int | None) -> 
                 continue
             except (GuestFault, OSError):
                 pass
+        if kind == "sa" and i + 1 < len(args):      # sockaddr in, its length next
+            parts.append(_sockaddr(k, v, args[i + 1]))
+            continue
         parts.append(_arg(k, kind, v))
     if result is None:
         res = "?"
