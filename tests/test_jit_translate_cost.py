@@ -147,3 +147,65 @@ def test_decoder_disk_cache_round_trip(tmp_path):
     # An empty PYTRANS_CACHE_DIR turns the cache off.
     env["PYTRANS_CACHE_DIR"] = ""
     assert run()[1:] == first[1:]
+
+
+def test_jump_templates_match_the_assembler():
+    from translator.backends.x86.asm import CC
+    assert x86emit._TEST_JE_REL32[:2] == _asm(lambda a: a.test(RAX, RAX))
+    for tmpl, cc in ((x86emit._JE_REL32, CC.E), (x86emit._JNE_REL32, CC.NE)):
+        def jcc(a, cc=cc):
+            lab = a.label()
+            a.jcc(cc, lab)
+            a.bind(lab)
+        assert tmpl == _asm(jcc)
+
+
+def test_pending_signal_exit_from_every_kind_of_link():
+    """With state.pending set, a block leaves through the pending exit (EXIT_PENDING) after
+    setting the PC to where the guest goes next: direct link, both arms of a conditional
+    link, and an indirect branch (whose exit code is emitted from templates)."""
+    import ctypes
+    import io
+
+    from frontends.arm import abi
+    from translator.backends.jit_backend import JitBackend
+    from translator.jit.ir import Indirect, LinkCond
+    from translator.jit.x86emit import EXIT_PENDING
+    from translator.memory import PROT_READ, PROT_WRITE, GuestMemory
+
+    def link():
+        b = Block(0, False)
+        b.terminal = Link(0x2000, True)
+        return b
+
+    def cond():                     # EQ on Z: taken when Z = 1
+        b = Block(0, False)
+        b.terminal = LinkCond(0, Link(0x3000, False), Link(0x4000, False))
+        return b
+
+    def indirect():
+        b = Block(0, False)
+        b.terminal = Indirect(b.emit("GetReg", attr=14), True)
+        return b
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    mem.map(0x10000, 0x10000, PROT_READ | PROT_WRITE)
+    try:
+        blocks = {0x1000: link, 0x1100: cond, 0x1200: indirect}
+        jit = JitBackend(abi, mem, lambda m, pc, thumb: blocks[pc]())
+        s = jit.state
+        enter = jit.cache.enter
+        args = (mem.base, ctypes.addressof(jit.perms), ctypes.addressof(jit.lookup))
+        cases = [(0x1000, {}, 0x2000, 1), (0x1100, {"z": 1}, 0x3000, 0),
+                 (0x1100, {"z": 0}, 0x4000, 0), (0x1200, {"lr": 0x5001}, 0x5000, 1)]
+        for pc, setup, want_pc, want_thumb in cases:
+            code = jit.translate(pc, False)
+            s.pending = 1
+            s.z = setup.get("z", 0)
+            s.r[14] = setup.get("lr", 0)
+            reason = enter(ctypes.addressof(s), code, *args)
+            assert reason == EXIT_PENDING
+            assert (s.r[15], s.thumb) == (want_pc, want_thumb)
+            s.pending = 0
+    finally:
+        jit.cache.close()
+        mem.close()

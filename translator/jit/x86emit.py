@@ -57,6 +57,8 @@ _U32 = struct.Struct("<I").pack
 _S32 = struct.Struct("<i").pack
 _S32_INTO = struct.Struct("<i").pack_into
 _JE_REL32 = b"\x0f\x84\0\0\0\0"       # je rel32 (field filled in later)
+_JNE_REL32 = b"\x0f\x85\0\0\0\0"      # jne rel32 (field filled in later)
+_TEST_JE_REL32 = b"\x85\xc0" + _JE_REL32   # test eax, eax; je rel32
 MASK32 = 0xFFFFFFFF
 
 
@@ -571,8 +573,7 @@ class Emitter(VfpEmitter):
     def _link(self, link: Link, out: Emitted) -> None:
         a = self.asm
         self._set_pc(link.pc, link.thumb)
-        self.buf += _T["pending"]
-        a.jcc(CC.NE, self._pending_label)
+        self._to_pending()
         key = (link.pc, link.thumb)
         site = self.new_site(key)
         buf = self.buf
@@ -582,20 +583,34 @@ class Emitter(VfpEmitter):
         self.buf += _U32(site)
         self._exit(EXIT_LINK_MISS)
 
+    def _to_pending(self) -> None:
+        """if (state.pending) goto the pending-signal exit (bound by _bind_pending)."""
+        buf = self.buf
+        buf += _T["pending"]
+        buf += _JNE_REL32
+        self._pending.append(len(buf) - 4)
+
+    def _bind_pending(self) -> None:
+        buf = self.buf
+        here = len(buf)
+        for f in self._pending:
+            _S32_INTO(buf, f, here - f - 4)
+        self._exit(EXIT_PENDING)
+
     def terminal(self, block: Block, out: Emitted) -> None:
         a = self.asm
         t = block.terminal
-        self._pending_label = a.label()
+        self._pending: list[int] = []          # rel32 fields of jumps to the pending exit
         pending_used = True
         if isinstance(t, Link):
             self._link(t, out)
         elif isinstance(t, LinkCond):
-            not_taken = a.label()
             self.cond_to_eax(t.cond)
-            a.test(RAX, RAX)
-            a.jcc(CC.E, not_taken)
+            buf = self.buf
+            buf += _TEST_JE_REL32
+            not_taken = len(buf) - 4
             self._link(t.taken, out)
-            a.bind(not_taken)
+            _S32_INTO(buf, not_taken, len(buf) - not_taken - 4)
             self._link(t.not_taken, out)
         elif isinstance(t, Indirect):
             self._indirect(t)
@@ -616,8 +631,7 @@ class Emitter(VfpEmitter):
         else:
             raise TypeError(f"unknown terminal {t!r}")
         if pending_used:
-            a.bind(self._pending_label)
-            self._exit(EXIT_PENDING)
+            self._bind_pending()
         if self._faults:
             # One exit per faulting instruction (it sets exit_pc), all sharing one tail that
             # records the address (in eax) and leaves.
@@ -637,31 +651,39 @@ class Emitter(VfpEmitter):
     def _indirect(self, t: Indirect) -> None:
         """Set the PC from a value (BX-style interworking when asked), then look the target
         up in the native table at r13; only a miss returns to Python."""
-        a = self.asm
         self.load(t.target, RAX)
+        buf = self.buf
         if t.interwork:
-            a.mov(RCX, RAX)
-            a.and_(RCX, 1)
-            a.mov(mem(RBP, OFFSETS["thumb"]), RCX, 8)
-            a.and_(RAX, ~1 & 0xFFFFFFFF)
-        a.mov(mem(RBP, _R + 60), RAX)
-        a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)
-        a.jcc(CC.NE, self._pending_label)
-        # key = pc | thumb; slot = (key >> 1) & mask; entries are (key: u64, code: u64)
-        a.movzx(RCX, mem(RBP, OFFSETS["thumb"]), 32, 8)
-        a.or_(RCX, RAX)
-        a.mov(RDX, RCX)
-        a.shr(RDX, 1)
-        a.and_(RDX, (1 << LOOKUP_BITS) - 1)
-        a.shl(RDX, 4, 64)
-        miss = a.label()
-        a.cmp(mem(R13, 0, RDX), RCX, 64)
-        a.jcc(CC.NE, miss)
-        a.jmp(mem(R13, 8, RDX))
-        a.bind(miss)
+            buf += _IND_INTERWORK
+        buf += _IND_SET_PC
+        self._to_pending()
+        buf += _IND_LOOKUP
         self._exit(EXIT_INDIRECT)
-        a.bind(self._pending_label)
-        self._exit(EXIT_PENDING)
+        self._bind_pending()
+
+
+def _ind_lookup(a: Asm) -> None:
+    """Look the target (pc in eax, thumb in the state) up in the native table at r13 and
+    jump to its code; falls through on a miss.
+    key = pc | thumb; slot = (key >> 1) & mask; entries are (key: u64, code: u64)."""
+    a.movzx(RCX, mem(RBP, OFFSETS["thumb"]), 32, 8)
+    a.or_(RCX, RAX)
+    a.mov(RDX, RCX)
+    a.shr(RDX, 1)
+    a.and_(RDX, (1 << LOOKUP_BITS) - 1)
+    a.shl(RDX, 4, 64)
+    miss = a.label()
+    a.cmp(mem(R13, 0, RDX), RCX, 64)
+    a.jcc(CC.NE, miss)
+    a.jmp(mem(R13, 8, RDX))
+    a.bind(miss)
+
+
+_IND_INTERWORK = _enc(lambda a: (a.mov(RCX, RAX), a.and_(RCX, 1),
+                                 a.mov(mem(RBP, OFFSETS["thumb"]), RCX, 8),
+                                 a.and_(RAX, ~1 & 0xFFFFFFFF)))
+_IND_SET_PC = _enc(lambda a: a.mov(mem(RBP, _R + 60), RAX))
+_IND_LOOKUP = _enc(_ind_lookup)
 
 
 def _cond_to_eax(a: Asm, cond: int) -> None:
