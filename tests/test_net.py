@@ -28,7 +28,7 @@ def guest(tmp_path_factory):
             if shutil.which(cc) is None:
                 pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
             exe = out / f"{name}-{arch}"
-            subprocess.run([cc, "-static", "-O1", "-o", str(exe),
+            subprocess.run([cc, "-static", "-O1", "-pthread", "-o", str(exe),
                             str(ROOT / "tests/guest" / f"{name}.c")], check=True)
             cache[name, arch] = exe
         return cache[name, arch]
@@ -247,3 +247,14 @@ def test_strace_decodes_socket_addresses(guest, tmp_path):
     assert f'sun_path="{tmp_path}/s.sock"}},' in err
     assert "sun_path=@\"pytrans-test-" in err
     assert " socket(2,524289,0) = 3" in err        # AF_INET, SOCK_STREAM|SOCK_CLOEXEC
+
+
+@pytest.mark.parametrize("arch,backend", RUNS, ids=RUN_IDS)
+@pytest.mark.parametrize("peer", ["thread", "fork"])
+def test_echo_with_a_server_thread_or_child(guest, arch, backend, peer):
+    """The server is a pthread (blocking accept/recv must let the client thread run) or a
+    forked child of the same guest program."""
+    r = run_pytrans("run", "--backend", backend, guest("net_peer", arch), peer, "200",
+                    timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == f"{peer}: rounds=200 bad=0 echoed_all=1 served_all=1 eof=0\n"
