@@ -121,7 +121,10 @@ int main(void) {
     rc = nanosleep(&req, &rem);
     e = errno;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("nanosleep rc=%d EINTR=%d short=%d\n", rc, e == EINTR, t1.tv_sec - t0.tv_sec < 3);
+    printf("nanosleep rc=%d EINTR=%d short=%d rem_ok=%d\n", rc, e == EINTR,
+           t1.tv_sec - t0.tv_sec < 3, rem.tv_sec >= 4 && rem.tv_sec <= 5);
+    arm_timer(50000, 0);
+    printf("sleep(5) interrupted returns %u\n", sleep(5));
 
     /* 5. alarm() and getitimer */
     struct itimerval cur;

@@ -10,6 +10,7 @@ import time
 from ...memory import PROT_WRITE
 from ..host import hsys
 from ..kernel import Kernel
+from ..sigdeliver import SyscallInterrupted
 from ..structs import Layout
 
 TIMER_ABSTIME = 1
@@ -86,7 +87,14 @@ def _sleep(k: Kernel, clk: int, flags: int, req: int, rem: int, lay: Layout) -> 
     if flags & TIMER_ABSTIME:
         ns -= _clock_ns(clk)
     if ns > 0:
-        time.sleep(ns / 1e9)
+        end = time.monotonic_ns() + ns
+        try:
+            time.sleep(ns / 1e9)
+        except SyscallInterrupted:
+            # Cut short by a signal for a guest handler: EINTR with the time left in *rem.
+            if rem and not flags & TIMER_ABSTIME:
+                _put_ts(k, rem, lay, max(0, end - time.monotonic_ns()))
+            raise
     if rem and not flags & TIMER_ABSTIME:
         _put_ts(k, rem, lay, 0)
     return 0
