@@ -41,7 +41,7 @@ def build(tmp_path_factory):
             if shutil.which(cc) is None:
                 pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
             exe = out / f"{name}-{arch}-{link}"
-            flags = ["-static"] if link == "static" else []
+            flags = (["-static"] if link == "static" else []) + ["-pthread"]
             subprocess.run([cc, *flags, "-O1", "-o", str(exe),
                             str(ROOT / "tests/guest" / f"{name}.c")], check=True)
             cache[key] = str(exe)
@@ -103,6 +103,8 @@ def test_native_reference(build, tmp_path):
     assert r.stdout.decode() == SYSTEM_EXPECTED
     r = subprocess.run([exe, "poll"], capture_output=True, timeout=60)
     assert r.stdout.decode() == POLL_EXPECTED
+    r = subprocess.run([build("proc_threads", "native")], capture_output=True, timeout=60)
+    assert r.stdout.decode() == THREADS_EXPECTED
     r = subprocess.run([exe, "sigexec"], capture_output=True, timeout=60)
     assert r.stdout.decode() == SIGEXEC_EXPECTED
     assert _on_controlling_tty([exe, "tty"]) == (0, TTY_EXPECTED)
@@ -419,3 +421,23 @@ def test_busybox_shell_pipeline(arch, tmp_path):
                     "echo a b c | busybox tr a-z A-Z | busybox wc -c; (exit 3); echo $?; "
                     "x=$(busybox echo sub); echo $x")
     assert r.stdout.decode() == "6\n3\nsub\n" and r.returncode == 0
+
+
+THREADS_EXPECTED = """\
+fork from main with a thread running: child status=17
+fork from a thread: child status=23
+child of a thread runs, returns from the thread function
+fork from a thread: child status=23
+thread child ended: exited=1 code=0
+done
+"""
+
+
+@pytest.mark.parametrize("arch,link", [("arm", "static"), ("arm", "dynamic"),
+                                       ("aarch64", "static"), ("aarch64", "dynamic")])
+def test_fork_in_a_multithreaded_process(build, arch, link):
+    """fork copies only the calling thread, from the main thread or another one, and the
+    child's status reaches the parent (the same output as natively, stdio buffer included)."""
+    r = pytrans(arch, link, "unicorn", build("proc_threads", arch, link))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == THREADS_EXPECTED

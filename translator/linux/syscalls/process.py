@@ -455,6 +455,7 @@ def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
             lock.release()
     if pid == 0:
         k.pid = os.getpid()
+        _single_threaded_child(k)
         st = getattr(k, "sig", None)
         if st is not None:              # fork(2): the child starts with no pending signals
             st.pending = 0
@@ -484,6 +485,30 @@ def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
         finally:
             os.close(vfork_r)
     return pid
+
+
+def _single_threaded_child(k: Kernel) -> None:
+    """fork(2) copies only the calling thread: make the child an ordinary one-thread process.
+
+    Forked from the main guest thread, the child simply forgets the other threads. Forked
+    from another guest thread, the child's only host thread is that thread's worker, which
+    never returns to Emulator.run: its CPU and signal state become the process's, and the
+    group's end (exit_group, a fatal signal) ends the child process directly."""
+    group = k.threads
+    if group is None:
+        return
+    t = threads.current()
+    k.threads = None
+    if t is None or t is group.main:
+        return
+    k.__dict__["_main_cpu"] = t.cpu
+    k.__dict__["_main_sig"] = t.sig
+    k.wake_hook = None                  # it signalled the parent's main thread
+
+    def end_child(end: GuestExit) -> None:
+        from ...emulator import _end_forked_child, _termination
+        _end_forked_child(_termination(end), k.log)
+    group.terminate = end_child
 
 
 def _put_tid(k: Kernel, addr: int, tid: int) -> None:
