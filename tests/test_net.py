@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -258,3 +259,56 @@ def test_echo_with_a_server_thread_or_child(guest, arch, backend, peer):
                     timeout=300)
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode() == f"{peer}: rounds=200 bad=0 echoed_all=1 served_all=1 eof=0\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("server_arch,client_arch", [("armhf", "arm64"), ("arm64", "armhf")])
+def test_busybox_httpd_serves_busybox_wget(tmp_path, server_arch, client_arch):
+    """Debian's busybox: `httpd` under pytrans serves a page that `wget` under pytrans
+    fetches (the other architecture), over real loopback TCP."""
+    from busybox_fetch import BusyboxUnavailable, fetch_busybox
+    try:
+        srv_bb, cli_bb = fetch_busybox(server_arch), fetch_busybox(client_arch)
+    except BusyboxUnavailable as e:
+        pytest.skip(str(e))
+    www = tmp_path / "www"
+    www.mkdir()
+    page = b"served by a guest httpd\n" * 100
+    (www / "index.html").write_bytes(page)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for attempt in range(3):     # the port is picked free, but another process may take it
+        port = _free_port()
+        srv = subprocess.Popen(PYTRANS + ["run", str(srv_bb), "httpd", "-f", "-p",
+                                          f"127.0.0.1:{port}", "-h", str(www)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        try:
+            out = None
+            for _ in range(100):       # wait until it listens (pytrans start-up)
+                if srv.poll() is not None:
+                    break
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            if srv.poll() is not None:
+                continue
+            out = subprocess.run(PYTRANS + ["run", str(cli_bb), "wget", "-q", "-O", "-",
+                                            f"http://127.0.0.1:{port}/index.html"],
+                                 capture_output=True, timeout=120, env=env)
+            missing = subprocess.run(PYTRANS + ["run", str(cli_bb), "wget", "-q", "-O", "-",
+                                                f"http://127.0.0.1:{port}/nope.html"],
+                                     capture_output=True, timeout=120, env=env)
+        finally:
+            srv.kill()
+            srv.wait()
+        break
+    assert out is not None, "httpd did not start"
+    assert out.returncode == 0, out.stderr.decode()
+    assert out.stdout == page
+    assert missing.returncode == 1 and b"404" in missing.stderr
