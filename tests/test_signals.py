@@ -72,6 +72,9 @@ fixed write=42 sig=11 addr_ok=1 code=2
 sigill sig=4 addr_ok=1 code=1
 overflow caught sig=11
 no restorer: hits=1011 fp=3 keep=1.25
+queued sig=10 code=-1 value=4242 pid_ok=1
+sigtimedwait got=12 code=0
+sigtimedwait timeout=-1 EAGAIN=1
 done
 """
 

@@ -2,6 +2,7 @@
  * faults (SIGSEGV with si_addr, SIGILL) left with siglongjmp or fixed and returned from,
  * and stack overflow caught on the alternate stack. Deterministic: compared with qemu-user. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile int depth, order[16], norder;
@@ -97,6 +99,12 @@ static void on_raw(int sig) { raw_hits += sig; raw_fp = raw_fp * 2.0 + 0.5; }
 static void on_raw_info(int sig, siginfo_t *si, void *uc) {
     (void)uc;
     raw_hits += sig * 100 + (si->si_code == SI_TKILL);
+}
+
+static void on_queue(int sig, siginfo_t *si, void *uc) {
+    (void)uc;
+    printf("queued sig=%d code=%d value=%d pid_ok=%d\n", sig, si->si_code,
+           si->si_value.sival_int, si->si_pid == getpid());
 }
 
 static int recurse(int n) {
@@ -238,6 +246,27 @@ int main(void) {
     syscall(SYS_rt_sigaction, SIGUSR1, &k, NULL, 8);
     raise(SIGUSR1);
     printf("no restorer: hits=%d fp=%g keep=%g\n", raw_hits, raw_fp, keep);
+    /* 12. sigqueue: SI_QUEUE with a value */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_queue;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    union sigval sv = {.sival_int = 4242};
+    sigqueue(getpid(), SIGUSR1, sv);
+
+    /* 13. sigtimedwait takes a blocked pending signal without running a handler */
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    raise(SIGUSR2);
+    siginfo_t wi;
+    struct timespec zero = {0, 0}, tenms = {0, 10000000};
+    int got = sigtimedwait(&set, &wi, &zero);
+    printf("sigtimedwait got=%d code=%d\n", got, wi.si_code);
+    errno = 0;
+    got = sigtimedwait(&set, &wi, &tenms);
+    printf("sigtimedwait timeout=%d EAGAIN=%d\n", got, errno == EAGAIN);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
     printf("done\n");
     return 0;
 }
