@@ -88,6 +88,9 @@ bad addrlen r=-1 einval=1
 bad address r=-1 efault=1
 bad family r=-1 eafnosupport=1
 not a socket r=-1 enotsock=1
+huge control r=-1 enobufs=1
+too many iovecs r=-1 emsgsize=1
+recv with huge control room r=1 controllen=0
 """
 
 

@@ -402,5 +402,20 @@ int main(int argc, char **argv) {
     printf("bad address r=%d efault=%d\n", bind(s, (struct sockaddr *)16, 16), errno == EFAULT);
     printf("bad family r=%d eafnosupport=%d\n", socket(12345, SOCK_STREAM, 0), errno == EAFNOSUPPORT);
     printf("not a socket r=%d enotsock=%d\n", listen(0, 1), errno == ENOTSOCK);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    char c = 'c';
+    struct iovec iov = {&c, 1};
+    struct msghdr huge = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &c,
+                          .msg_controllen = 0x7fffffff};
+    printf("huge control r=%d enobufs=%d\n", (int)sendmsg(sv[0], &huge, 0), errno == ENOBUFS);
+    struct msghdr many = {.msg_iov = &iov, .msg_iovlen = 5000};
+    printf("too many iovecs r=%d emsgsize=%d\n", (int)sendmsg(sv[0], &many, 0), errno == EMSGSIZE);
+    send(sv[0], "y", 1, 0);
+    char big[64];
+    struct msghdr room = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = big,
+                          .msg_controllen = 0x7fffffff};
+    printf("recv with huge control room r=%d controllen=%d\n", (int)recvmsg(sv[1], &room, 0),
+           (int)room.msg_controllen);
     return 0;
 }

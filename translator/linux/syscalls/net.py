@@ -33,6 +33,7 @@ _HCMSG = struct.Struct("<Qii")
 _HMSGHDR = struct.Struct("<QI4xQQQQi4x")
 _SOCKADDR_MAX = 128             # sizeof(struct sockaddr_storage)
 _UIO_MAXIOV = 1024
+_CONTROL_MAX = 1 << 16          # above the kernel's optmem_max (20 KiB): ENOBUFS there too
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -178,11 +179,14 @@ class _HostMsg:
             name = hbuf(k, g["msg_name"], min(namelen, _SOCKADDR_MAX), access)
         clen = g["msg_controllen"]
         if receiving:
-            # Host headers are bigger and 8-aligned: leave room for the same content.
-            k.mem.check(g["msg_control"], clen, PROT_WRITE) if clen else None
-            self.control = ctypes.create_string_buffer(2 * clen + 64 if clen else 1)
+            # Host headers are bigger and 8-aligned: leave room for the same content (a
+            # control message is never bigger than optmem_max, so the room is capped).
+            self.control = ctypes.create_string_buffer(2 * min(clen, _CONTROL_MAX) + 64
+                                                       if clen else 1)
             hclen = len(self.control) if clen else 0
         else:
+            if clen > _CONTROL_MAX:
+                raise OSError(errno.ENOBUFS, "control data too long")
             data = _cmsg_to_host(k, k.mem.read(g["msg_control"], clen)) if clen else b""
             self.control = ctypes.create_string_buffer(data or b"\0", max(len(data), 1))
             hclen = len(data)
