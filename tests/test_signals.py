@@ -260,3 +260,14 @@ def test_regression_nanosleep_interrupted_writes_remaining_time(build):
     out = _pytrans("unicorn", build("sig_timer", "thumb"), timeout=120).stdout.decode()
     assert "nanosleep rc=-1 EINTR=1 short=1 rem_ok=1\n" in out
     assert "sleep(5) interrupted returns 4\n" in out
+
+
+def test_strace_shows_restart_codes_and_signals(build):
+    """--strace shows interrupted calls with the kernel's restart codes and each delivery."""
+    r = run_pytrans("run", "--strace", build("sig_timer", "aarch64"), timeout=120)
+    assert r.returncode == 0
+    err = r.stderr.decode()
+    assert re.search(r"\bread\(3,0x[0-9a-f]+,1\) = \? ERESTARTSYS \(To be restarted if "
+                     r"SA_RESTART is set\)", err)
+    assert "rt_sigsuspend(" in err and "= ? ERESTARTNOHAND" in err
+    assert "--- SIGALRM {si_signo=SIGALRM, si_code=128" in err

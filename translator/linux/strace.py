@@ -141,6 +141,12 @@ def _quote(b: bytes, limit: int = 64) -> str:
     return f'"{s}"' + ("..." if len(b) > limit else "")
 
 
+_RESTART_CODES = {512: "ERESTARTSYS (To be restarted if SA_RESTART is set)",
+                  513: "ERESTARTNOINTR (To be restarted)",
+                  514: "ERESTARTNOHAND (To be restarted if no handler)",
+                  516: "ERESTART_RESTARTBLOCK (Interrupted by signal)"}
+
+
 def format_call(k: "Kernel", name: str, args: list[int], result: int | None) -> str:
     kinds = SIGNATURES.get(name, "").split()
     parts = []
@@ -158,6 +164,8 @@ def format_call(k: "Kernel", name: str, args: list[int], result: int | None) -> 
         parts.append(_arg(k, kind, v))
     if result is None:
         res = "?"
+    elif -result in _RESTART_CODES:
+        res = f"? {_RESTART_CODES[-result]}"      # as strace shows the kernel's restart codes
     elif -4096 < result < 0:
         res = f"-1 {errno.errorcode.get(-result, '')} ({os.strerror(-result)})"
     elif name in ("mmap", "mmap2", "brk", "mremap") and result > 0:
