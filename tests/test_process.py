@@ -69,6 +69,9 @@ waitid-kill: code=1 status=9
 echild: -1 No child processes
 setpgid: 0
 setsid: 0
+stopped: 1 sig=19
+continued: 1
+killed: 1 sig=9
 clone: ptid_ok=1 child=5
 """
 
@@ -77,7 +80,7 @@ clone: ptid_ok=1 child=5
 def test_fork_wait_statuses(build, arch, link, backend):
     """Exit codes, children killed by SIGTERM/SIGABRT/SIGSEGV/SIGKILL, WNOHANG, wait4 with
     rusage, waitid, ECHILD, copy-on-write vs MAP_SHARED memory after fork, setpgid/setsid,
-    and a raw clone with CLONE_PARENT_SETTID|CLONE_CHILD_SETTID in the ARM argument order."""
+    stopped and continued children (WUNTRACED, WCONTINUED, __WALL), and a raw clone with CLONE_PARENT_SETTID|CLONE_CHILD_SETTID in the ARM argument order."""
     r = pytrans(arch, link, backend, build("proc_fork", arch, link))
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode() == FORK_EXPECTED
@@ -119,6 +122,17 @@ def test_execve_guest_in_place(build, arch):
     pid = lines[0].split("=")[1]
     assert lines[1:] == ["argv[0]=renamed-argv0", "argv[1]=args", "argv[2]=x y", "argv[3]=",
                          "argv[4]=--", "PROC_ENV=from-execve", f"pid={pid}"]
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_fexecve_and_execveat(build, arch):
+    """execveat(fd, "", AT_EMPTY_PATH) (glibc's fexecve) and a dirfd-relative execveat."""
+    r = run_pytrans("run", build("proc_exec", arch), "execveat")
+    assert r.returncode == 0, r.stderr
+    out = [line for line in r.stdout.decode().splitlines() if not line.startswith("pid=")]
+    assert out == ["argv[0]=via-fexecve", "argv[1]=args", "PROC_ENV=(unset)", "fexecve status=3",
+                   "argv[0]=via-execveat", "argv[1]=args", "PROC_ENV=(unset)",
+                   "execveat status=3"]
 
 
 def _bad_files(tmp_path) -> tuple[str, str]:

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +115,31 @@ int main(int argc, char **argv) {
         eventfd_write(e, 7);
         eventfd_read(e, &v);
         printf("eventfd: %llu\n", (unsigned long long)v);
+        return 0;
+    }
+    if (!strcmp(mode, "execveat")) {        /* fexecve and a dirfd-relative execveat */
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+            char *nargv[] = {"via-fexecve", "args", NULL};
+            fexecve(fd, nargv, environ);
+            _exit(127);
+        }
+        printf("fexecve status=%d\n", wait_status(pid));
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+            char dir[4096];
+            strcpy(dir, argv[0]);
+            char *slash = strrchr(dir, '/');
+            *slash = 0;
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+            char *nargv[] = {"via-execveat", "args", NULL};
+            syscall(SYS_execveat, dfd, slash + 1, nargv, environ, 0);
+            _exit(127);
+        }
+        printf("execveat status=%d\n", wait_status(pid));
         return 0;
     }
     if (!strcmp(mode, "vfork")) {

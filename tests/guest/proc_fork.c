@@ -95,6 +95,18 @@ int main(void) {
     }
     waitpid(pid, &st, 0);
     printf("setsid: %d\n", WEXITSTATUS(st));
+    /* Stopped and continued children: WUNTRACED, WCONTINUED, __WALL. */
+    pid = fork();
+    if (pid == 0) { for (;;) pause(); }
+    kill(pid, SIGSTOP);
+    waitpid(pid, &st, WUNTRACED);
+    printf("stopped: %d sig=%d\n", WIFSTOPPED(st), WSTOPSIG(st));
+    kill(pid, SIGCONT);
+    waitpid(pid, &st, WCONTINUED);
+    printf("continued: %d\n", WIFCONTINUED(st));
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, __WALL);
+    printf("killed: %d sig=%d\n", WIFSIGNALED(st), WTERMSIG(st));
     /* Raw clone with the architecture's argument order: CLONE_CHILD_SETTID / PARENT_SETTID. */
     static volatile int ptid, ctid;
     long cr = syscall(SYS_clone, CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | SIGCHLD, 0,
