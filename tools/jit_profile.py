@@ -69,6 +69,8 @@ def retranslate(backend, keys, reps: int, profile: bool, sort: str, cold: bool) 
                 r.fn = r.triple = None
         x86emit._COND.clear()
         x86emit._STATE_CODE.clear()
+        for d in x86emit._BY_KIND.values():
+            d.clear()
         if prof:
             prof.enable()
         t0 = time.process_time()

@@ -37,6 +37,12 @@ class Ctx:
         self.insn = None
         self.cond = AL
         self.skip: int | None = None     # label closing the current conditional region
+        # Guest state reads/writes are the commonest operations: a ForwardingBlock has
+        # direct entry points for them.
+        self._get = getattr(block, "get_state", None) or \
+            (lambda opc, attr: block.emit(opc, attr=attr))
+        self._set = getattr(block, "set_state", None) or \
+            (lambda opc, v, attr: block.emit(opc, v, attr=attr))
 
     # ---- operands -------------------------------------------------------------------------
     def pc_value(self) -> int:
@@ -46,17 +52,18 @@ class Ctx:
     def r(self, n: int):
         if n == 15:
             return Const(self.pc_value())
-        return self.b.emit("GetReg", attr=n)
+        return self._get("GetReg", n)
 
     def set_r(self, n: int, v) -> None:
-        self.b.emit("SetReg", v, attr=n)
+        self._set("SetReg", v, n)
 
     def flag(self, f: str):
-        return self.b.emit("GetFlag", attr=f)
+        return self._get("GetFlag", f)
 
     def set_nz(self, v) -> None:
-        self.b.emit("SetFlag", self.b.emit("Msb", v), attr="N")
-        self.b.emit("SetFlag", self.b.emit("IsZero", v), attr="Z")
+        b = self.b
+        self._set("SetFlag", b.emit("Msb", v), "N")
+        self._set("SetFlag", b.emit("IsZero", v), "Z")
 
     # ---- ARM ARM helpers ----------------------------------------------------------------------
     def shift_c(self, v, shift_t: int, amount, carry_in):
@@ -737,6 +744,7 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool) -> Block:
     it_conds: list[int] = []
     it_block = False
     code = _code_window(mem, pc)
+    lifters = LIFTERS
     while True:
         i = _fetch_window(code, addr - pc, addr, thumb)
         if i is None:
@@ -753,18 +761,19 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool) -> Block:
             b.guest_insns += 1
             addr += i.size
             continue
-        cond = it_conds.pop(0) if it_conds else _g(i, "cond", AL)
+        cond = it_conds.pop(0) if it_conds else i.cond
         in_it = it_block
         if in_it and i.size == 2 and i.setflags and i.name.split("_")[0] not in _TESTS:
             i.setflags = False             # T16: setflags = !InITBlock()
-        c.insn, c.cond = i, AL if cond is None else cond
+        c.insn = i
+        c.cond = cond = AL if cond is None else cond
         mark = len(b.ops)
-        fn = LIFTERS.get(i.name)
+        fn = lifters.get(i.name)
         try:
-            if fn is None or _g(i, "unpredictable"):
+            if fn is None or i.unpredictable:
                 raise NotImplementedError(i.name)
             skip = None
-            if c.cond != AL and (i.name not in _ENDS or i.name in _COND_PC):
+            if cond != AL and (i.name not in _ENDS or i.name in _COND_PC):
                 skip = c.skip = b.new_label()
                 b.emit("SkipUnless", attr=(c.cond, skip))
             fn(c, i)

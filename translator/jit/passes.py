@@ -194,6 +194,24 @@ class ForwardingBlock(Block):
         self.forwarded = True
         self._known: dict = {}
 
+    def get_state(self, opcode: str, attr: object):
+        """``emit(opcode, attr=attr)`` for GetReg/GetFlag, without the generic dispatch."""
+        key = (opcode[3], attr)
+        v = self._known.get(key)
+        if v is None:
+            ops = self.ops
+            i = len(ops)
+            ops.append(Op(opcode, (), attr))
+            if i >= len(REFS):
+                grow_refs(i + 1)
+            v = self._known[key] = REFS[i]
+        return v
+
+    def set_state(self, opcode: str, value, attr: object) -> None:
+        """``emit(opcode, value, attr=attr)`` for SetReg/SetFlag."""
+        self._known[(opcode[3], attr)] = value
+        self.ops.append(Op(opcode, (value,), attr))
+
     def emit(self, opcode: str, *args, attr: object = None):
         kind = _KIND.get(opcode)
         if kind is not None:

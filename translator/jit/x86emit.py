@@ -137,6 +137,11 @@ _MOV_EDX = {r: _enc(lambda a, r=r: a.mov(RDX, r)) for r in (RAX, RCX, RDX)}
 _LEA_EDX = {(r, k): _enc(lambda a, r=r, k=k: a.lea(RDX, mem(r, k)))
             for r in (RAX, RCX, RDX) for k in (1, 3, 7)}
 _STATE_CODE: dict = {}      # (kind, attr) -> mov between eax and the guest state
+_GET_CODE: dict = {}        # the same per kind, keyed by attr alone (the hot lookups)
+_SET_CODE: dict = {}
+_GETF_CODE: dict = {}
+_SETF_CODE: dict = {}
+_BY_KIND = {"get": _GET_CODE, "set": _SET_CODE, "getf": _GETF_CODE, "setf": _SETF_CODE}
 
 
 _METHOD = {}                # opcode -> "op_<opcode>" (saves building the name per op)
@@ -245,23 +250,24 @@ class Emitter(VfpEmitter):
             else:
                 a.mov(mem(RBP, _FLAG[attr]), RAX, 8)
             code = _STATE_CODE[key] = bytes(a.buf)
+            _BY_KIND[kind][attr] = code
         return code
 
     def op_GetReg(self, i, op, labels):
-        self.buf += self._state_code("get", op.attr)
+        self.buf += _GET_CODE.get(op.attr) or self._state_code("get", op.attr)
         self.store(i)
 
     def op_SetReg(self, i, op, labels):
         self.load(op.args[0], RAX)
-        self.buf += self._state_code("set", op.attr)
+        self.buf += _SET_CODE.get(op.attr) or self._state_code("set", op.attr)
 
     def op_GetFlag(self, i, op, labels):
-        self.buf += self._state_code("getf", op.attr)
+        self.buf += _GETF_CODE.get(op.attr) or self._state_code("getf", op.attr)
         self.store(i)
 
     def op_SetFlag(self, i, op, labels):
         self.load(op.args[0], RAX)
-        self.buf += self._state_code("setf", op.attr)
+        self.buf += _SETF_CODE.get(op.attr) or self._state_code("setf", op.attr)
 
     # arithmetic
     def _binop(self, i, op, code):
