@@ -292,3 +292,23 @@ def test_handler_edits_ucontext_matches_qemu(build, isa):
     # handler-edited fpsimd_context (Linux does: restore_fpsimd_context), so d8 stays 3.5.
     q = run_qemu("arm", build("sig_ucontext", isa))
     assert q.stdout.decode() == SIG_UCONTEXT_EXPECTED
+
+
+@pytest.mark.parametrize("isa,backend", RUNS, ids=RUN_IDS)
+@pytest.mark.parametrize("mode,status,out", [
+    ("return", 0, "write done after 3 deliveries: 9\n"),
+    ("inhandler", 139, "in handler\n"),
+    ("resethand", 139, "")])
+def test_fault_after_handler(build, isa, backend, mode, status, out):
+    """A handler that returns without fixing the fault gets it again (the instruction runs
+    again), a fault inside the handler (SIGSEGV blocked) kills by the default action, and so
+    does a second fault after SA_RESETHAND; as qemu-user and Linux."""
+    exe = build("sig_refault", isa)
+    r = _pytrans(backend, exe, mode)
+    assert shell_status(r.returncode) == status
+    assert r.stdout.decode() == out
+    if status:
+        assert "guest killed by signal 11 (SIGSEGV)" in r.stderr.decode()
+    if backend == "unicorn" and qemu_for(QEMU_ARCH[isa]):
+        q = run_qemu(QEMU_ARCH[isa], exe, mode)
+        assert (shell_status(q.returncode), q.stdout.decode()) == (status, out)
