@@ -315,3 +315,30 @@ def test_busybox_httpd_serves_busybox_wget(tmp_path, server_arch, client_arch):
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout == page
     assert missing.returncode == 1 and b"404" in missing.stderr
+
+
+NET_IF_EXPECTED = """\
+SIOCGIFINDEX r=0 index>0=1
+SIOCGIFNAME r=0 name=lo
+SIOCGIFFLAGS r=0 up=1 loopback=1
+SIOCGIFADDR r=0 addr=127.0.0.1
+SIOCGIFNETMASK r=0 mask=255.0.0.0
+SIOCGIFMTU r=0 mtu>0=1
+unknown interface r=-1
+SIOCGIFCONF size query r=0 multiple_of_ifreq=1
+SIOCGIFCONF r=0 len_matches=1 lo_listed=1
+getifaddrs lo 127.0.0.1=1
+if_nameindex lo=1 if_nametoindex=1
+"""
+
+
+@pytest.mark.parametrize("arch,backend", RUNS, ids=RUN_IDS)
+def test_interface_ioctls_and_netlink(guest, arch, backend):
+    """struct ifreq/ifconf ioctls (ifreq is 32 bytes on ARM, 40 on x86-64 and AArch64) and
+    getifaddrs/if_nameindex over NETLINK_ROUTE."""
+    if socket.if_nametoindex("lo") <= 0:
+        pytest.skip("the host has no loopback interface")
+    r = run_pytrans("run", "--backend", backend, guest("net_if", arch), timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == NET_IF_EXPECTED
+    assert b"pytrans:" not in r.stderr

@@ -34,6 +34,8 @@ CTYPES = {
     "LINGER": ("struct linger", ["sys/socket.h"]),
     "UCRED": ("struct ucred", ["sys/socket.h"]),
     "EPOLL_EVENT": ("struct epoll_event", ["sys/epoll.h"]),
+    "IFREQ": ("struct ifreq", ["net/if.h"]),
+    "IFCONF": ("struct ifconf", ["net/if.h"]),
     "ITIMERSPEC": ("struct itimerspec", ["linux/time.h"]),
     "ITIMERSPEC64": ("struct __kernel_itimerspec", ["linux/time_types.h"]),
 }
@@ -55,7 +57,7 @@ def test_layouts_match_the_kernel_headers(tmp_path, abi, cc, names):
         pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
     # glibc's headers (sys/socket.h, sys/epoll.h) and the UAPI ones (linux/time.h) both
     # define struct timespec: the glibc structs are checked in a unit of their own.
-    libc = {"sys/socket.h", "sys/epoll.h"}
+    libc = {"sys/socket.h", "sys/epoll.h", "net/if.h"}
     headers, body, lheaders, libc_body = set(), [], set(), []
     for attr, (ctype, hdrs) in CTYPES.items():
         lay = getattr(abi, attr)

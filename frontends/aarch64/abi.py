@@ -80,6 +80,10 @@ LINGER = Layout("linger", [("l_onoff", "i"), ("l_linger", "i")])
 UCRED = Layout("ucred", [("pid", "i"), ("uid", "I"), ("gid", "I")])
 # struct epoll_event: the 64-bit data is 8-aligned here (x86-64 packs it: 12 bytes).
 EPOLL_EVENT = Layout("epoll_event", [("events", "I"), ("", "4x"), ("data", "Q")])
+# struct ifreq (socket ioctls): the name and the first 16 bytes of the union are what
+# the SIOCGIF* requests use; the union is 24 bytes on LP64 (ifmap's longs).
+IFREQ = Layout("ifreq", [("ifr_name", "16s"), ("ifr_ifru", "16s"), ("", "8x")])
+IFCONF = Layout("ifconf", [("ifc_len", "i"), ("", "4x"), ("ifc_buf", "Q")])
 ITIMERSPEC = Layout("itimerspec", [("it_interval", "2q"), ("it_value", "2q")])
 ITIMERSPEC64 = ITIMERSPEC
 DIR_COOKIE_BITS = None          # 64-bit d_off: host directory offsets pass unchanged

@@ -116,6 +116,10 @@ LINGER = Layout("linger", [("l_onoff", "i"), ("l_linger", "i")])
 UCRED = Layout("ucred", [("pid", "i"), ("uid", "I"), ("gid", "I")])
 # struct epoll_event: the 64-bit data is 8-aligned here (x86-64 packs it: 12 bytes).
 EPOLL_EVENT = Layout("epoll_event", [("events", "I"), ("", "4x"), ("data", "Q")])
+# struct ifreq (socket ioctls): the name and the first 16 bytes of the union are what
+# the SIOCGIF* requests use; the union is 24 bytes on LP64 (ifmap's longs).
+IFREQ = Layout("ifreq", [("ifr_name", "16s"), ("ifr_ifru", "16s")])
+IFCONF = Layout("ifconf", [("ifc_len", "i"), ("ifc_buf", "I")])
 ITIMERSPEC = Layout("itimerspec", [("it_interval", "2i"), ("it_value", "2i")])
 ITIMERSPEC64 = Layout("__kernel_itimerspec", [("it_interval", "2q"), ("it_value", "2q")])
 # Directory offsets (d_off, telldir) must fit a 32-bit off_t: a 32-bit process on a 64-bit

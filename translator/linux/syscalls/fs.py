@@ -617,6 +617,9 @@ def sys_ioctl(k: Kernel, fd: int, request: int, arg: int) -> int:
         return hsys("ioctl", h, request, 0)
     if request == FICLONE:                 # the argument is the source descriptor
         return hsys("ioctl", h, request, host_fd(k, arg))
+    if 0x8900 <= request < 0x8A00:         # socket ioctls (linux/sockios.h): net.py
+        from .net import sock_ioctl
+        return sock_ioctl(k, h, request, arg)
     spec = IOCTLS.get(request)
     if spec is None:
         k.warn_once(f"ioctl{request:x}", f"ioctl {request:#x} is not supported (-ENOTTY)")

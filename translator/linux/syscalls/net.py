@@ -377,6 +377,79 @@ def sys_getsockopt(k: Kernel, fd: int, level: int, name: int, val: int, lenp: in
     return hsys("getsockopt", h, level, name, hbuf(k, val, n, PROT_WRITE), k.mem.base + lenp)
 
 
+# ---- socket ioctls ----------------------------------------------------------------------------------
+# struct ifreq requests: the name plus an int, a short or a sockaddr at the start of the union,
+# all of which fit the union's first 16 bytes on every architecture.
+_IFREQ_IOCTLS = frozenset({
+    0x8910, 0x8913, 0x8914, 0x8915, 0x8916, 0x8917, 0x8918, 0x8919, 0x891A, 0x891B, 0x891C,
+    0x891D, 0x891E, 0x8921, 0x8922, 0x8923, 0x8924, 0x8927, 0x8933, 0x8942, 0x8943})
+# SIOCGIFNAME, SIOCG/SIFFLAGS, SIOCG/SIFADDR, SIOCG/SIFDSTADDR, SIOCG/SIFBRDADDR,
+# SIOCG/SIFNETMASK, SIOCG/SIFMETRIC, SIOCG/SIFMTU, SIOCSIFNAME, SIOCSIFHWADDR, SIOCGIFHWADDR,
+# SIOCGIFINDEX, SIOCG/SIFTXQLEN.
+SIOCGIFCONF, SIOCATMARK, SIOCGSTAMP_OLD, SIOCGSTAMPNS_OLD = 0x8912, 0x8905, 0x8906, 0x8907
+SIOCGIFMAP = 0x8970
+_HOST_IFREQ = 40
+
+
+def sock_ioctl(k: Kernel, h: int, request: int, arg: int) -> int:
+    """ioctls in the socket range (linux/sockios.h) on host descriptor ``h``."""
+    lay = k.abi.IFREQ
+    if request in _IFREQ_IOCTLS:
+        g = k.mem.read(arg, lay.size)
+        k.mem.check(arg, lay.size, PROT_WRITE)
+        buf = ctypes.create_string_buffer(g[:32].ljust(_HOST_IFREQ, b"\0"), _HOST_IFREQ)
+        res = hsys("ioctl", h, request, ctypes.addressof(buf))
+        if res >= 0:
+            k.mem.write(arg, buf.raw[:32])
+        return res
+    if request == SIOCGIFCONF:
+        return _ifconf(k, h, arg)
+    if request == SIOCGIFMAP:
+        # struct ifmap {unsigned long mem_start, mem_end; u16 base_addr; u8 irq, dma, port}
+        g = k.mem.read(arg, lay.size)
+        k.mem.check(arg, lay.size, PROT_WRITE)
+        buf = ctypes.create_string_buffer(g[:16].ljust(_HOST_IFREQ, b"\0"), _HOST_IFREQ)
+        res = hsys("ioctl", h, request, ctypes.addressof(buf))
+        if res >= 0:
+            w = k.abi.WORD
+            k.mem.write(arg + 16, struct.pack(f"<{w}{w}HBBB", *struct.unpack_from("<QQHBBB", buf.raw, 16)))
+        return res
+    if request == SIOCATMARK:
+        return hsys("ioctl", h, request, hbuf(k, arg, 4, PROT_WRITE))
+    if request in (SIOCGSTAMP_OLD, SIOCGSTAMPNS_OLD):
+        out = ctypes.create_string_buffer(16)
+        res = hsys("ioctl", h, request, ctypes.addressof(out))
+        if res >= 0:
+            sec, frac = struct.unpack("<qq", out.raw)
+            tl = k.abi.TIMEVAL if request == SIOCGSTAMP_OLD else k.abi.TIMESPEC
+            k.mem.write(arg, tl.pack(**dict(zip(tl.names, (sec, frac)))))
+        return res
+    k.warn_once(f"ioctl{request:x}", f"socket ioctl {request:#x} is not supported (-ENOTTY)")
+    return -errno.ENOTTY
+
+
+def _ifconf(k: Kernel, h: int, arg: int) -> int:
+    """SIOCGIFCONF: an array of struct ifreq, whose size differs from the host's."""
+    lay, ifr = k.abi.IFCONF, k.abi.IFREQ
+    g = lay.unpack(k.mem.read(arg, lay.size))
+    k.mem.check(arg, lay.size, PROT_WRITE)
+    n = max(k.s32(g["ifc_len"]), 0) // ifr.size
+    hbuf_ = ctypes.create_string_buffer(max(n, 1) * _HOST_IFREQ)
+    host = ctypes.create_string_buffer(struct.pack("<i4xQ", n * _HOST_IFREQ,
+                                                   ctypes.addressof(hbuf_) if g["ifc_buf"] else 0),
+                                       16)
+    res = hsys("ioctl", h, SIOCGIFCONF, ctypes.addressof(host))
+    if res < 0:
+        return res
+    got = struct.unpack_from("<i", host.raw)[0] // _HOST_IFREQ
+    if g["ifc_buf"]:
+        out = b"".join(hbuf_.raw[i * _HOST_IFREQ:i * _HOST_IFREQ + 32].ljust(ifr.size, b"\0")
+                       for i in range(got))
+        k.mem.write(g["ifc_buf"], out)
+    k.mem.write(arg, lay.pack(ifc_len=got * ifr.size, ifc_buf=g["ifc_buf"]))
+    return res
+
+
 HANDLERS = {
     "socket": sys_socket, "socketpair": sys_socketpair, "bind": sys_bind,
     "connect": sys_connect, "listen": sys_listen, "accept": sys_accept,
