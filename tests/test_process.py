@@ -455,3 +455,33 @@ def test_fork_in_a_multithreaded_process(build, arch, link):
     r = pytrans(arch, link, "unicorn", build("proc_threads", arch, link))
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode() == THREADS_EXPECTED
+
+
+@pytest.mark.parametrize("backend", ["unicorn", "jit"])
+def test_exec_across_architectures(build, backend):
+    """An ARM guest execs an AArch64 program and back (the JIT, ARM32 only, hands the
+    AArch64 program to Unicorn)."""
+    r = run_pytrans("run", "--backend", backend, build("proc_exec", "arm"), "pipe",
+                    build("proc_wc", "aarch64"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == "wc:100 500 1990\nwc status=0\n"
+    r = run_pytrans("run", build("proc_exec", "aarch64"), "pipe", build("proc_wc", "arm"))
+    assert r.stdout.decode() == "wc:100 500 1990\nwc status=0\n"
+
+
+def test_closed_stdin_stays_closed_for_the_guest(build):
+    """Regression: `pytrans run prog <&-` was an internal error (EBADF duplicating fd 0);
+    the guest must see fd 0 closed, before and after an exec, like a native program."""
+    exe = build("proc_exec", "arm")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "translator", "run", exe, "fd", "0"],
+                       stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60,
+                       preexec_fn=lambda: os.close(0))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == "fd 0: Bad file descriptor\n"
+    r = subprocess.run([sys.executable, "-m", "translator", "run", exe, "cloexec"],
+                       stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60,
+                       preexec_fn=lambda: os.close(0))
+    # pipe2 now returns fds 0 and 3 (lowest free), so the numbers shift by one.
+    assert r.stdout.decode() == CLOEXEC_EXPECTED.replace("fd 4:", "fd 3:").replace(
+        "fd 6:", "fd 5:").replace("fd 7:", "fd 6:")

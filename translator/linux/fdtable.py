@@ -18,7 +18,10 @@ class FdTable:
         self.limit = limit
         for guest, host in enumerate(std):
             if host is not None and host >= 0:
-                self.fds[guest] = os.dup(host)
+                try:
+                    self.fds[guest] = os.dup(host)
+                except OSError:     # started with it closed (`prog <&-`): closed for the guest
+                    continue
                 os.set_inheritable(self.fds[guest], True)   # as the process inherited it
 
     def host(self, fd: int) -> int:

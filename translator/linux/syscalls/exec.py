@@ -143,6 +143,14 @@ def _layout_fds(k: Kernel) -> list[int]:
         if t < 0:
             raise OSError(-t, os.strerror(-t))
         os.dup2(t, g, inheritable=True)
+    # A guest stdio descriptor that is closed stays closed for the guest (the new pytrans is
+    # told which ones exist), but pytrans's own stdio there must not land in a guest file.
+    for fd in range(3):
+        if fd not in keep:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd, inheritable=True)
+                os.close(null)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd not in keep:
@@ -168,6 +176,11 @@ def _reset_signals(k: Kernel) -> None:
             pass
     mask = {s for s in range(1, sigs.NSIG + 1) if k.sigmask >> (s - 1) & 1}
     signal.pthread_sigmask(signal.SIG_SETMASK, mask & set(signal.valid_signals()))
+
+
+def _elf_bits(path: str) -> int:
+    with open(path, "rb") as f:
+        return 64 if f.read(5)[4:5] == b"\x02" else 32
 
 
 def _env_dict(envp: list[bytes]) -> dict[bytes, bytes]:
@@ -197,8 +210,11 @@ def _replace_process(k: Kernel, plan: tuple[str, str, list[bytes]], envp: list[b
         argv0 = argv[0] if argv else b""
         ignored = sum(1 << (sig - 1) for sig, act in k.sigactions.items()
                       if act[0] == sigs.SIG_IGN)
+        options = list(k.exec_options)
+        if "jit" in options and _elf_bits(prog) == 64:
+            options[options.index("jit")] = "unicorn"   # the JIT translates ARM32 only
         cmd = [os.fsencode(sys.executable), b"-E", b"-c", _BOOT.encode(),
-               os.fsencode(_PACKAGE_ROOT), b"run", *(os.fsencode(o) for o in k.exec_options),
+               os.fsencode(_PACKAGE_ROOT), b"run", *(os.fsencode(o) for o in options),
                b"--fds", ",".join(map(str, fds)).encode(),
                b"--sigstate", f"{ignored:x},{k.sigmask:x}".encode(), b"-0", argv0,
                os.fsencode(os.path.abspath(prog)), *argv[1:]]
