@@ -117,6 +117,9 @@ read with SA_RESTART: 1 byte=x ticks=1
 pause rc=-1 EINTR=1 ticks=1
 nanosleep rc=-1 EINTR=1 short=1 rem_ok=1
 sleep(5) interrupted returns 4
+poll rc=-1 EINTR=1
+waitpid SA_RESTART=0 first EINTR=1 then status=3
+waitpid SA_RESTART=1 first EINTR=0 then status=3
 alarm pending=1 left=1
 """
 

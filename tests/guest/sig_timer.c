@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,7 +128,37 @@ int main(void) {
     arm_timer(50000, 0);
     printf("sleep(5) interrupted returns %u\n", sleep(5));
 
-    /* 5. alarm() and getitimer */
+    /* 5. poll ends with EINTR even under SA_RESTART; waitpid is EINTR without SA_RESTART
+     * (the child is still there to be reaped) and restarted with it. */
+    int quiet[2];
+    pipe(quiet);
+    struct pollfd pfd = {quiet[0], POLLIN, 0};
+    sa.sa_handler = on_tick;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    arm_timer(50000, 0);
+    rc = poll(&pfd, 1, 5000);
+    e = errno;
+    printf("poll rc=%d EINTR=%d\n", rc, e == EINTR);
+    for (int restart = 0; restart < 2; restart++) {
+        pid_t child = fork();
+        if (child == 0) {
+            usleep(300000);
+            _exit(3);
+        }
+        sa.sa_flags = restart ? SA_RESTART : 0;
+        sigaction(SIGALRM, &sa, NULL);
+        arm_timer(50000, 0);
+        int st = 0;
+        pid_t w = waitpid(child, &st, 0);
+        e = errno;
+        if (w < 0)
+            w = waitpid(child, &st, 0);
+        printf("waitpid SA_RESTART=%d first EINTR=%d then status=%d\n", restart,
+               e == EINTR && !restart, WEXITSTATUS(st));
+    }
+
+    /* 6. alarm() and getitimer */
     struct itimerval cur;
     alarm(100);
     getitimer(ITIMER_REAL, &cur);
