@@ -352,7 +352,8 @@ def test_system_and_popen(build, arch, link):
     assert r.stdout.decode() == SYSTEM_EXPECTED
     err = r.stderr.decode()
     assert "clone(0x4111," in err
-    assert "execve('/bin/sh'" in err
+    assert 'execve("/bin/sh",["sh","-c","echo from-system; exit 7"],0x' in err
+    assert "(host program /bin/sh)" in err
 
 
 def test_api_exec_runs_in_a_child(build):

@@ -224,13 +224,19 @@ def _replace_process(k: Kernel, plan: tuple[str, str, list[bytes]], envp: list[b
     os._exit(127)
 
 
+def _quote(s: bytes) -> str:
+    text = os.fsdecode(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
 def _execve(k: Kernel, path: bytes, argv_addr: int, envp_addr: int) -> int:
     argv = _read_strv(k, argv_addr)
     envp = _read_strv(k, envp_addr)
     plan = plan_exec(k, path, argv)
-    if k.strace:
-        print(f"{k.pid} execve({os.fsdecode(path)!r},{[os.fsdecode(a) for a in argv]!r}) "
-              f"= (runs {plan[0]} {plan[1]})", file=k.strace, flush=True)
+    if k.strace:    # a successful exec never returns to the gate's trace: say it here
+        args = ",".join(_quote(a) for a in argv)
+        print(f"{k.pid} execve({_quote(path)},[{args}],{envp_addr:#x}) = ? "
+              f"({plan[0]} program {plan[1]})", file=k.strace, flush=True)
     if k.exec_in_place:
         _replace_process(k, plan, envp)
     # Driven from Python (the API): the caller's process is not ours to replace, so the new
