@@ -315,3 +315,26 @@ def test_fault_after_handler(build, isa, backend, mode, status, out):
     if backend == "unicorn" and qemu_for(QEMU_ARCH[isa]):
         q = run_qemu(QEMU_ARCH[isa], exe, mode)
         assert (shell_status(q.returncode), q.stdout.decode()) == (status, out)
+
+
+def test_sigcont_and_stop_signals_cancel_each_other():
+    """prepare_signal(): a SIGCONT discards pending stop signals and a stop signal a pending
+    SIGCONT (checked on the Linux layer directly, all blocked so they stay pending)."""
+    import io
+    import frontends.arm.abi as abi
+    from translator.linux import sigdeliver as sd
+    from translator.linux.fdtable import FdTable
+    from translator.linux.kernel import Kernel
+    from translator.memory import GuestMemory
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    try:
+        k = Kernel(abi, mem, FdTable(), log=io.StringIO())
+        k.sig.mask = sd.bit(signal.SIGTSTP) | sd.bit(signal.SIGCONT) | sd.bit(signal.SIGUSR1)
+        sd.post(k, sd.SigInfo(signal.SIGTSTP), wake=False)
+        sd.post(k, sd.SigInfo(signal.SIGUSR1), wake=False)
+        sd.post(k, sd.SigInfo(signal.SIGCONT), wake=False)
+        assert k.sig.pending == sd.bit(signal.SIGCONT) | sd.bit(signal.SIGUSR1)
+        sd.post(k, sd.SigInfo(signal.SIGTSTP), wake=False)
+        assert k.sig.pending == sd.bit(signal.SIGTSTP) | sd.bit(signal.SIGUSR1)
+    finally:
+        mem.close()

@@ -39,6 +39,10 @@ def bit(sig: int) -> int:
     return 1 << (sig - 1)
 
 
+_STOP_NUMBERS = (sigs.SIGSTOP, sigs.SIGTSTP, sigs.SIGTTIN, sigs.SIGTTOU)
+_STOP_SIGNALS = sum(bit(s) for s in _STOP_NUMBERS)
+
+
 class SyscallInterrupted(Exception):
     """Raised (by the host wake-up signal handler) out of a blocking syscall handler when a
     signal is ready for the guest: the syscall ends with EINTR or restarts."""
@@ -112,8 +116,16 @@ def post(k: "Kernel", info: SigInfo, wake: bool = True) -> None:
     st, sig = k.sig, info.signo
     if sig == 0:
         return
-    if sig == sigs.SIGCONT or sigs.default_action(sig) == "stop":
-        pass          # stop/continue interplay: nothing queued to cancel in one process
+    with st.lock:
+        # prepare_signal(): SIGCONT cancels pending stop signals and a stop signal cancels a
+        # pending SIGCONT.
+        cancel = _STOP_SIGNALS if sig == sigs.SIGCONT else \
+            (bit(sigs.SIGCONT) if sig in _STOP_NUMBERS else 0)
+        if st.pending & cancel:
+            st.pending &= ~cancel
+            for s in _STOP_NUMBERS + (sigs.SIGCONT,):
+                if cancel & bit(s):
+                    st.infos.pop(s, None)
     if is_ignored(k, sig) and not st.mask & bit(sig):
         return        # discarded at generation time, as the kernel does
     with st.lock:
