@@ -120,7 +120,7 @@ def test_execve_guest_in_place(build, arch):
     assert shell_status(r.returncode) == 3, r.stderr
     lines = r.stdout.decode().splitlines()
     pid = lines[0].split("=")[1]
-    assert lines[1:] == ["argv[0]=renamed-argv0", "argv[1]=args", "argv[2]=x y", "argv[3]=",
+    assert lines[1:] == ["argv[0]=-renamed-argv0", "argv[1]=args", "argv[2]=x y", "argv[3]=",
                          "argv[4]=--", "PROC_ENV=from-execve", f"pid={pid}"]
 
 
@@ -377,6 +377,18 @@ def test_exec_keeps_emulator_options(build):
                    on_kernel=kernels.append)
     assert emu.run() == 0
     assert kernels[0].exec_options == ["-L", SYSROOT["arm"], "--backend", "jit", "--strace"]
+
+
+def test_exec_sysroot_is_absolute(build, monkeypatch):
+    """A relative -L must still work after the guest changes directory and execs."""
+    from translator import Emulator
+    prog = build("proc_wc", "arm")
+    monkeypatch.chdir("/usr")
+    kernels = []
+    emu = Emulator(prog, ["wc"], sysroot="arm-linux-gnueabihf", stdin=b"", stdout=io.BytesIO(),
+                   on_kernel=kernels.append)
+    assert emu.run() == 0
+    assert kernels[0].exec_options[:2] == ["-L", "/usr/arm-linux-gnueabihf"]
 
 
 SHELL_SCRIPT = r"""

@@ -207,7 +207,7 @@ class Emulator:
             kernel = Kernel(self.abi, mem, fds, argv=[os.fsencode(a) for a in self.argv],
                             exe_path=os.path.abspath(self.program), sysroot=self.sysroot,
                             strace=self.strace, log=self.log)
-            kernel.exec_options = ((["-L", self.sysroot] if self.sysroot else [])
+            kernel.exec_options = ((["-L", os.path.abspath(self.sysroot)] if self.sysroot else [])
                                    + ["--backend", self.backend_name]
                                    + (["--strace"] if self.strace is not None else []))
             kernel.exec_in_place = self.owns_process

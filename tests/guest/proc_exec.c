@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
         snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
         printf("before pid=%s\n", pidbuf);
         fflush(stdout);
-        char *nargv[] = {"renamed-argv0", "args", "x y", "", "--", NULL};
+        char *nargv[] = {"-renamed-argv0", "args", "x y", "", "--", NULL};
         char *nenv[] = {"PROC_ENV=from-execve", NULL};
         execve(argv[0], nargv, nenv);
         printf("execve failed: %s\n", strerror(errno));

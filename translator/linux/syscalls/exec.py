@@ -216,7 +216,9 @@ def _replace_process(k: Kernel, plan: tuple[str, str, list[bytes]], envp: list[b
         cmd = [os.fsencode(sys.executable), b"-E", b"-c", _BOOT.encode(),
                os.fsencode(_PACKAGE_ROOT), b"run", *(os.fsencode(o) for o in options),
                b"--fds", ",".join(map(str, fds)).encode(),
-               b"--sigstate", f"{ignored:x},{k.sigmask:x}".encode(), b"-0", argv0,
+               b"--sigstate", f"{ignored:x},{k.sigmask:x}".encode(),
+               # attached, so that a login shell's "-sh" is not taken for an option
+               *([b"-0" + argv0] if argv0.startswith(b"-") else [b"-0", argv0]),
                os.fsencode(os.path.abspath(prog)), *argv[1:]]
         os.execve(sys.executable, cmd, env)
     except BaseException as e:      # noqa: BLE001 - nothing left to return to
