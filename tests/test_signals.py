@@ -301,7 +301,7 @@ def test_handler_edits_ucontext_matches_qemu(build, isa):
 @pytest.mark.parametrize("mode,status,out", [
     ("return", 0, "write done after 3 deliveries: 9\n"),
     ("inhandler", 139, "in handler\n"),
-    ("resethand", 139, "")])
+    ("resethand", 139, ""), ("overflow", 139, "")])
 def test_fault_after_handler(build, isa, backend, mode, status, out):
     """A handler that returns without fixing the fault gets it again (the instruction runs
     again), a fault inside the handler (SIGSEGV blocked) kills by the default action, and so

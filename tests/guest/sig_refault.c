@@ -1,7 +1,8 @@
 /* Faults again after a handler: argv[1] "return" (the handler returns without fixing twice;
  * the kernel re-runs the instruction, faults and delivers again; the third time it fixes
  * the page), "inhandler" (the handler faults itself while SIGSEGV is blocked: killed by the
- * default action), "resethand" (SA_RESETHAND: the second fault kills). */
+ * default action), "resethand" (SA_RESETHAND: the second fault kills), "overflow" (stack
+ * overflow with a handler but no alternate stack: the frame cannot be written, SIGSEGV kills). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,12 @@ static void on_segv_faults(int sig) {
     *(volatile int *)8 = 1;
 }
 
+static int recurse(int n) {
+    volatile char big[2048];
+    big[0] = (char)n;
+    return recurse(n + 1) + big[0];
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "return";
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -35,6 +42,8 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "resethand"))
         sa.sa_flags = SA_RESETHAND;
     sigaction(SIGSEGV, &sa, NULL);
+    if (!strcmp(mode, "overflow"))
+        return recurse(0);      /* no alternate stack: no room for the frame, SIGSEGV kills */
     page[5] = 9;
     printf("write done after %d deliveries: %d\n", calls, page[5]);
     return 0;

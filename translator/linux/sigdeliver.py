@@ -19,12 +19,13 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..memory import GuestFault
 from . import signals as sigs
 
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO = 0x1, 0x2, 0x4
+SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_RESTORER = 0x1, 0x2, 0x4, 0x04000000
 SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 0x08000000, 0x10000000, 0x40000000, 0x80000000
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 MINSIGSTKSZ = {32: 2048, 64: 5120}
@@ -246,13 +247,10 @@ def _handle(k: "Kernel", sig: int, info: SigInfo, first: bool) -> bool:
     try:
         new = fm.build_frame(k.mem, ctx, sp, sig=sig, info=info, flags=flags, handler=handler,
                              restorer=restorer, oldmask=oldmask, stack=stack,
-                             tramp=trampoline(k) if not flags & 0x04000000 else 0)
-    except Exception as e:   # noqa: BLE001 - GuestFault: no room for the frame
-        from ..memory import GuestFault
-        if not isinstance(e, GuestFault):
-            raise
-        # signal_setup_done(failed): force SIGSEGV (default action: the guest dies).
-        raise GuestExit(signal=sigs.SIGSEGV, pc=fm.pc_of(ctx), addr=getattr(e, "addr", None),
+                             tramp=0 if flags & SA_RESTORER else trampoline(k))
+    except GuestFault as e:
+        # No room for the frame: signal_setup_done(failed) forces SIGSEGV (the guest dies).
+        raise GuestExit(signal=sigs.SIGSEGV, pc=fm.pc_of(ctx), addr=e.addr,
                         reason="no room for the signal frame") from None
     k.cpu.set_context(new)
     st.mask |= samask
