@@ -212,3 +212,17 @@ def test_epoll_events_convert_between_layouts(guest, arch, backend):
     r = run_pytrans("run", "--backend", backend, guest("epoll", arch), timeout=300)
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode() == EPOLL_EXPECTED
+
+
+def test_time64_timespec_padding_is_ignored_on_arm(guest, tmp_path):
+    """regression: glibc on 32-bit ARM passes struct __kernel_timespec with the upper half
+    of tv_nsec left as padding; the kernel (get_timespec64) drops it. pytrans read all 64
+    bits and answered EINVAL (recvmmsg, timerfd_settime64, ppoll_time64, ...)."""
+    r = run_pytrans("run", guest("time64_pad", "arm"), tmp_path / "f")
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == ("clock_nanosleep_time64 r=0\nppoll_time64 r=0\n"
+                                 "timerfd_settime64 r=0 fired=1\n"
+                                 "utimensat_time64 r=0 mtime_nsec=7\nbad nsec r=-1 errno=22\n")
+    if qemu_for("arm") is not None:
+        q = run_qemu("arm", guest("time64_pad", "arm"), tmp_path / "q")
+        assert q.stdout == r.stdout

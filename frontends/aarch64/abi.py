@@ -84,7 +84,8 @@ EPOLL_EVENT = Layout("epoll_event", [("events", "I"), ("", "4x"), ("data", "Q")]
 # the SIOCGIF* requests use; the union is 24 bytes on LP64 (ifmap's longs).
 IFREQ = Layout("ifreq", [("ifr_name", "16s"), ("ifr_ifru", "16s"), ("", "8x")])
 IFCONF = Layout("ifconf", [("ifc_len", "i"), ("", "4x"), ("ifc_buf", "Q")])
-ITIMERSPEC = Layout("itimerspec", [("it_interval", "2q"), ("it_value", "2q")])
+ITIMERSPEC = Layout("itimerspec", [("it_interval.tv_sec", "q"), ("it_interval.tv_nsec", "q"),
+                                   ("it_value.tv_sec", "q"), ("it_value.tv_nsec", "q")])
 ITIMERSPEC64 = ITIMERSPEC
 DIR_COOKIE_BITS = None          # 64-bit d_off: host directory offsets pass unchanged
 

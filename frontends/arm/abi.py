@@ -83,7 +83,9 @@ STAT = Layout("stat64", [
     ("st_ctime", "I"), ("st_ctime_nsec", "I"), ("st_ino", "Q")])
 STAT_SYSCALLS = ("stat64", "lstat64", "fstat64", "fstatat64")
 TIMESPEC = Layout("timespec", [("tv_sec", "i"), ("tv_nsec", "i")])
-TIMESPEC64 = Layout("__kernel_timespec", [("tv_sec", "q"), ("tv_nsec", "q")])
+# struct __kernel_timespec: a 32-bit kernel reads tv_nsec as a 32-bit long and drops the
+# upper half, which glibc leaves as uninitialised padding (get_timespec64()).
+TIMESPEC64 = Layout("__kernel_timespec", [("tv_sec", "q"), ("tv_nsec", "i"), ("", "4x")])
 TIMEVAL = Layout("timeval", [("tv_sec", "i"), ("tv_usec", "i")])
 TIMEZONE = Layout("timezone", [("tz_minuteswest", "i"), ("tz_dsttime", "i")])
 RLIMIT = Layout("rlimit", [("rlim_cur", "I"), ("rlim_max", "I")])
@@ -120,8 +122,11 @@ EPOLL_EVENT = Layout("epoll_event", [("events", "I"), ("", "4x"), ("data", "Q")]
 # the SIOCGIF* requests use; the union is 24 bytes on LP64 (ifmap's longs).
 IFREQ = Layout("ifreq", [("ifr_name", "16s"), ("ifr_ifru", "16s")])
 IFCONF = Layout("ifconf", [("ifc_len", "i"), ("ifc_buf", "I")])
-ITIMERSPEC = Layout("itimerspec", [("it_interval", "2i"), ("it_value", "2i")])
-ITIMERSPEC64 = Layout("__kernel_itimerspec", [("it_interval", "2q"), ("it_value", "2q")])
+ITIMERSPEC = Layout("itimerspec", [("it_interval.tv_sec", "i"), ("it_interval.tv_nsec", "i"),
+                                   ("it_value.tv_sec", "i"), ("it_value.tv_nsec", "i")])
+ITIMERSPEC64 = Layout("__kernel_itimerspec", [
+    ("it_interval.tv_sec", "q"), ("it_interval.tv_nsec", "i"), ("", "4x"),
+    ("it_value.tv_sec", "q"), ("it_value.tv_nsec", "i"), ("", "4x")])
 # Directory offsets (d_off, telldir) must fit a 32-bit off_t: a 32-bit process on a 64-bit
 # kernel gets 32-bit hash cookies from ext4 (is_32bit_api()); pytrans remaps them.
 DIR_COOKIE_BITS = 31

@@ -15,6 +15,7 @@ import ctypes
 import errno
 import os
 import struct
+import time
 
 from ...memory import PROT_READ, PROT_WRITE
 from ..host import hsys
@@ -291,9 +292,11 @@ def sys_recvmsg(k: Kernel, fd: int, msg: int, flags: int) -> int:
     return res
 
 
-def _mmsg(k: Kernel, fd: int, vec: int, vlen: int, flags: int, receiving: bool) -> int:
+def _mmsg(k: Kernel, fd: int, vec: int, vlen: int, flags: int, receiving: bool,
+          deadline: float | None = None) -> int:
     """sendmmsg/recvmmsg as a loop of single calls, with the kernel's partial-success rule:
-    once one message went through, an error ends the batch and the count is returned."""
+    once one message went through, an error ends the batch and the count is returned. Like
+    the kernel, recvmmsg looks at its deadline only after each datagram."""
     lay = k.abi.MMSGHDR
     h = host_fd(k, fd)
     vlen = min(vlen & 0xFFFFFFFF, _UIO_MAXIOV)
@@ -314,6 +317,8 @@ def _mmsg(k: Kernel, fd: int, vec: int, vlen: int, flags: int, receiving: bool) 
             m.finish_recv()
         k.mem.write_u32(entry + lay.offsets["msg_len"], res)
         done += 1
+        if deadline is not None and time.monotonic() >= deadline:
+            break
     return done
 
 
@@ -321,15 +326,26 @@ def sys_sendmmsg(k: Kernel, fd: int, vec: int, vlen: int, flags: int) -> int:
     return _mmsg(k, fd, vec, vlen, flags, receiving=False)
 
 
+def _recvmmsg(k: Kernel, fd: int, vec: int, vlen: int, flags: int, timeout: int, lay) -> int:
+    if not timeout:
+        return _mmsg(k, fd, vec, vlen, flags, receiving=True)
+    ts = lay.unpack(k.mem.read(timeout, lay.size))
+    if ts["tv_sec"] < 0 or not 0 <= ts["tv_nsec"] < 10**9:
+        return -errno.EINVAL
+    deadline = time.monotonic() + ts["tv_sec"] + ts["tv_nsec"] / 1e9
+    res = _mmsg(k, fd, vec, vlen, flags, receiving=True, deadline=deadline)
+    left = max(0, round((deadline - time.monotonic()) * 1e9))
+    k.mem.write(timeout, lay.pack(tv_sec=left // 10**9, tv_nsec=left % 10**9))  # time left
+    return res
+
+
 def sys_recvmmsg(k: Kernel, fd: int, vec: int, vlen: int, flags: int, timeout: int) -> int:
-    # The timeout is only checked between messages by the kernel too; without it the loop
-    # ends at the first error (EAGAIN with MSG_DONTWAIT/MSG_WAITFORONE) anyway.
-    return _mmsg(k, fd, vec, vlen, flags, receiving=True)
+    return _recvmmsg(k, fd, vec, vlen, flags, timeout, k.abi.TIMESPEC)
 
 
 def sys_recvmmsg_time64(k: Kernel, fd: int, vec: int, vlen: int, flags: int,
                         timeout: int) -> int:
-    return _mmsg(k, fd, vec, vlen, flags, receiving=True)
+    return _recvmmsg(k, fd, vec, vlen, flags, timeout, k.abi.TIMESPEC64)
 
 
 # ---- options ------------------------------------------------------------------------------------

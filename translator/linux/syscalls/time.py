@@ -134,14 +134,17 @@ HANDLERS = {
 # ---- timerfd ------------------------------------------------------------------------------------
 # TFD_NONBLOCK/TFD_CLOEXEC are O_NONBLOCK/O_CLOEXEC, the same bits on ARM, AArch64 and x86-64;
 # reading a timerfd gives a u64 expiration count, the same everywhere.
+_ITS_FIELDS = ("it_interval.tv_sec", "it_interval.tv_nsec", "it_value.tv_sec",
+               "it_value.tv_nsec")
+
+
 def _itimerspec_in(k: Kernel, addr: int, lay: Layout) -> bytes:
     v = lay.unpack(k.mem.read(addr, lay.size))
-    return struct.pack("<4q", *v["it_interval"], *v["it_value"])
+    return struct.pack("<4q", *(v[f] for f in _ITS_FIELDS))
 
 
 def _itimerspec_out(k: Kernel, addr: int, lay: Layout, raw: bytes) -> None:
-    i_s, i_ns, v_s, v_ns = struct.unpack("<4q", raw[:32])
-    k.mem.write(addr, lay.pack(it_interval=(i_s, i_ns), it_value=(v_s, v_ns)))
+    k.mem.write(addr, lay.pack(**dict(zip(_ITS_FIELDS, struct.unpack("<4q", raw[:32])))))
 
 
 def sys_timerfd_create(k: Kernel, clockid: int, flags: int) -> int:
