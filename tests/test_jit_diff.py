@@ -160,3 +160,12 @@ def test_regression_strex_fails_when_memory_changed_since_ldrex(thumb):
                     "strex r5, r4, [r0]; ldrexd r10, r11, [r6]; strexd r9, r10, r11, [r6]", init,
                     thumb)
     assert got["r"][2] == 0 and got["r"][5] == 1 and got["r"][9] == 0
+
+
+def test_regression_dead_fp_result_still_raises_its_flags():
+    """A division whose result is overwritten before use is dead code for the value, but its
+    Divide-by-Zero flag is guest-visible: the FP ops count as side effects."""
+    got = _vfp_case("vdiv.f64 d10, d1, d2; vmov.f64 d10, d3",
+                    {"d": {1: ONE_D, 2: 0, 3: M_ONE_D}, "fpscr": 0})
+    assert got["d"][10] == M_ONE_D
+    assert got["fpscr"] & 0x1F == 0x02

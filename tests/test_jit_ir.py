@@ -106,3 +106,25 @@ def test_fold_semantics_random(name):
         if name in ("CarryAdd", "OverflowAdd"):
             args[2] &= 1
         assert FOLD[name](*args) & MASK == ref(*args), (name, [hex(a) for a in args])
+
+
+def test_fp_ops_are_kept_for_their_flags_and_d_halves_forward():
+    """An unused FDiv survives (it raises FPSCR flags); a D register written as two S halves
+    and read back forwards the halves; is_wide tells 64-bit values from 32-bit ones."""
+    from translator.jit.ir import is_wide
+    b = Block(0x1000, False)
+    x = b.emit("Cat64", b.emit("GetReg", attr=34), b.emit("GetReg", attr=35))
+    q = b.emit("FDiv", x, x, attr="d")
+    b.emit("SetReg", b.emit("Lo32", q), attr=32)
+    b.emit("SetReg", b.emit("Hi32", q), attr=33)
+    b.emit("SetReg", Const(0), attr=32)                    # the low half is overwritten
+    lo = b.emit("GetReg", attr=33)                         # reads the high half just written
+    b.emit("FNeg", lo, attr="s")                           # pure: dropped when unused
+    b.terminal = Link(0x1008, False)
+    b.validate()
+    ops = optimize(b).ops
+    names = [op.opcode for op in ops]
+    assert names.count("FDiv") == 1 and "FNeg" not in names and "Lo32" not in names
+    assert sum(1 for op in ops if op.opcode == "GetReg" and op.attr == 33) == 0
+    assert is_wide(next(op for op in ops if op.opcode == "FDiv"))
+    assert not is_wide(next(op for op in ops if op.opcode == "Hi32"))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import struct
 
 from ..backends.x86.asm import CC, RAX, RBP, RCX, RDX, RSP, XMM0, XMM1, mem
+from .codecache import SPILL_SLOTS
 from .ir import Const, Ref
 from .state import OFFSETS
 
@@ -46,7 +47,6 @@ def _bits(x: float) -> int:
 
 
 def _fslot(i: int):
-    from .codecache import SPILL_SLOTS
     if i >= SPILL_SLOTS:
         from .x86emit import TooManyValues
         raise TooManyValues(i)
