@@ -61,6 +61,8 @@ tcp4 so_error=0
 tcp4 echo: hello over loopback
 tcp4 after shutdown recv=0
 tcp4 send after SHUT_WR r=-1 epipe=1
+tcp4 nonblocking connect inprogress=1 pollout=1 so_error=0
+tcp4 refused connect so_error_refused=1
 rcvtimeo 1.500000 len={tv}
 SNDTIMEO
 linger onoff=1 linger=7 len=8

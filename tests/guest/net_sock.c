@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +109,31 @@ static void tcp(int family) {
     printf("%s send after SHUT_WR r=%d epipe=%d\n", tag, (int)n, errno == EPIPE);
     close(conn);
     close(cli);
+
+    /* Non-blocking connect: EINPROGRESS (or at once on loopback), poll for POLLOUT, then
+     * SO_ERROR says whether it worked; a refused port reports ECONNREFUSED that way. */
+    int nb = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    r = connect(nb, (struct sockaddr *)&ss, slen);
+    int inprog = r == 0 || errno == EINPROGRESS;
+    struct pollfd pf = {nb, POLLOUT, 0};
+    int pr = poll(&pf, 1, 5000);
+    int err = -1;
+    len = sizeof err;
+    CHECK(getsockopt(nb, SOL_SOCKET, SO_ERROR, &err, &len));
+    printf("%s nonblocking connect inprogress=%d pollout=%d so_error=%d\n", tag, inprog,
+           pr == 1 && (pf.revents & POLLOUT), err);
+    close(nb);
     close(srv);
+    nb = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    r = connect(nb, (struct sockaddr *)&ss, slen);     /* nobody listens there now */
+    inprog = r == 0 || errno == EINPROGRESS || errno == ECONNREFUSED;
+    pf.fd = nb;
+    poll(&pf, 1, 5000);
+    err = 0;
+    len = sizeof err;
+    getsockopt(nb, SOL_SOCKET, SO_ERROR, &err, &len);
+    printf("%s refused connect so_error_refused=%d\n", tag, inprog && (err == ECONNREFUSED || errno == ECONNREFUSED));
+    close(nb);
 }
 
 static void options(void) {
