@@ -83,7 +83,7 @@ def build_frame(mem, ctx: dict, sp: int, *, sig: int, info, flags: int, handler:
     if flags & SA_SIGINFO:
         buf[:SIGINFO_SIZE] = pack_siginfo(info)
     ss_sp, ss_flags, ss_size = stack
-    struct.pack_into("<QQQiIQ", buf, _UC, 0, 0, ss_sp, ss_flags, 0, ss_size)
+    struct.pack_into("<QQQIIQ", buf, _UC, 0, 0, ss_sp, ss_flags & 0xFFFFFFFF, 0, ss_size)
     struct.pack_into("<Q", buf, _SIGMASK, oldmask)
     fault = info.addr if info.addr is not None and info.fault else 0
     struct.pack_into("<Q31QQQQ", buf, _MCTX, fault, *ctx["x"], ctx["sp"], ctx["pc"],
@@ -136,5 +136,5 @@ def restore_frame(mem, ctx: dict, rt: bool = True) -> tuple[dict, int, tuple[int
             new["v"] = [lo | hi << 64 for lo, hi in
                         (struct.unpack_from("<QQ", buf, off + 16 + 16 * i) for i in range(32))]
         off += size
-    ss_sp, ss_flags, _, ss_size = struct.unpack_from("<QiIQ", buf, _UC + 16)
+    ss_sp, ss_flags, _, ss_size = struct.unpack_from("<QIIQ", buf, _UC + 16)
     return new, mask, (ss_sp, ss_flags, ss_size)

@@ -90,7 +90,7 @@ def _ucontext(ctx: dict, oldmask: int, stack: tuple[int, int, int], fault_addr: 
     uc = bytearray(UC_SIZE)
     struct.pack_into("<I", uc, 0, uc_flags)
     sp, flags, size = stack
-    struct.pack_into("<III", uc, 8, sp & 0xFFFFFFFF, flags, size & 0xFFFFFFFF)
+    struct.pack_into("<III", uc, 8, sp & 0xFFFFFFFF, flags & 0xFFFFFFFF, size & 0xFFFFFFFF)
     r = ctx["r"]
     struct.pack_into("<21I", uc, _MCTX, trap_no, error_code, oldmask & 0xFFFFFFFF, *r[:16],
                      ctx["cpsr"] & 0xFFFFFFFF, fault_addr & 0xFFFFFFFF)

@@ -74,6 +74,19 @@ static void on_alt(int sig) {
            &here >= altstack && &here < altstack + altsize, (cur.ss_flags & SS_ONSTACK) != 0);
 }
 
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)    /* linux/signal.h; older C library headers lack it */
+#endif
+static volatile int disarm_on_alt, disarm_flags;
+static void on_disarm(int sig, siginfo_t *si, void *uc) {
+    char here;
+    stack_t cur;
+    (void)sig; (void)si; (void)uc;
+    sigaltstack(NULL, &cur);
+    disarm_on_alt = &here >= altstack && &here < altstack + altsize;
+    disarm_flags = cur.ss_flags;
+}
+
 static volatile int resets;
 static void on_reset(int sig) { (void)sig; resets++; }
 
@@ -188,6 +201,19 @@ int main(void) {
     sa.sa_flags = 0;
     sigaction(SIGUSR2, &sa, NULL);
     raise(SIGUSR2);
+
+    /* 6b. SS_AUTODISARM: disarmed inside the handler, re-armed by sigreturn */
+    ss.ss_flags = SS_AUTODISARM;
+    sigaltstack(&ss, NULL);
+    sa.sa_sigaction = on_disarm;
+    sa.sa_flags = SA_ONSTACK | SA_SIGINFO;     /* rt frame: uc_stack re-arms on return */
+    sigaction(SIGUSR2, &sa, NULL);
+    raise(SIGUSR2);
+    sigaltstack(NULL, &q);
+    printf("autodisarm inside: on_alt=%d flags=%d; after: set=%d flags=%#x\n", disarm_on_alt,
+           disarm_flags, q.ss_sp == altstack && q.ss_size == altsize, (unsigned)q.ss_flags);
+    ss.ss_flags = 0;
+    sigaltstack(&ss, NULL);
 
     /* 7. SIGSEGV on an unmapped write, si_addr, siglongjmp out (twice: the mask is restored) */
     memset(&sa, 0, sizeof sa);

@@ -253,6 +253,10 @@ def _handle(k: "Kernel", sig: int, info: SigInfo, first: bool) -> bool:
         raise GuestExit(signal=sigs.SIGSEGV, pc=fm.pc_of(ctx), addr=e.addr,
                         reason="no room for the signal frame") from None
     k.cpu.set_context(new)
+    if stack[1] & SS_AUTODISARM:
+        # The handler runs with the alternate stack disarmed; sigreturn re-arms it from
+        # uc_stack (__save_altstack + sas_ss_reset).
+        st.alt_sp, st.alt_size, st.alt_flags = 0, 0, SS_DISABLE
     st.mask |= samask
     if not flags & SA_NODEFER:
         st.mask |= bit(sig)

@@ -163,7 +163,8 @@ def sys_sigreturn(k: Kernel) -> int:
 
 def _stack_t(k: Kernel) -> tuple[str, int]:
     """struct.pack format of stack_t {void *ss_sp; int ss_flags; size_t ss_size}."""
-    return ("<IiI", 12) if k.abi.BITS == 32 else ("<QiIQ", 24)
+    # ss_flags read unsigned: SS_AUTODISARM is bit 31.
+    return ("<III", 12) if k.abi.BITS == 32 else ("<QIIQ", 24)
 
 
 def sys_sigaltstack(k: Kernel, ss: int, old: int) -> int:
