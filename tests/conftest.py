@@ -14,6 +14,16 @@ PYTRANS = [sys.executable, "-m", "translator"]
 QEMU = {"arm": "qemu-arm", "aarch64": "qemu-aarch64"}
 
 
+def _other_arm32_backend() -> str:
+    """The ARM32 backend that is not the default one: the suite's 32-bit programs run on
+    both (the default through "auto", this one with an explicit --backend)."""
+    from translator.emulator import BACKENDS, DEFAULT_BACKEND
+    return next(b for b in BACKENDS if b != DEFAULT_BACKEND[32])
+
+
+OTHER_ARM32_BACKEND = _other_arm32_backend()
+
+
 def run_pytrans(*args: str, stdin: bytes | None = None, env: dict | None = None,
                 timeout: float = 120, cwd: str | None = None) -> subprocess.CompletedProcess:
     """Run `pytrans ARGS...` and capture stdout/stderr as bytes."""

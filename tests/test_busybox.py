@@ -51,7 +51,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from busybox_fetch import BusyboxUnavailable, cached_info, fetch_busybox  # noqa: E402
-from conftest import qemu_for, run_pytrans, run_qemu  # noqa: E402
+from conftest import OTHER_ARM32_BACKEND, qemu_for, run_pytrans, run_qemu  # noqa: E402
 
 ARCHES = ("armhf", "arm64")
 QEMU_ARCH = {"armhf": "arm", "arm64": "aarch64"}
@@ -513,11 +513,13 @@ def qemu_runner(arch: str, bb: Path, case: Case, extra: tuple = ()):
     return run
 
 
-def pytrans_runner(bb: Path, case: Case):
+def pytrans_runner(bb: Path, case: Case, backend: str | None = None):
+    extra = ["--backend", backend] if backend else []
+
     def run(argv, stdin, root):
         prog, args = _argv(bb, case, argv, root)
-        return run_pytrans("run", prog, *args, stdin=stdin, env=CASE_ENV, cwd=str(root),
-                           timeout=PYTRANS_TIMEOUT)
+        return run_pytrans("run", *extra, prog, *args, stdin=stdin, env=CASE_ENV,
+                           cwd=str(root), timeout=PYTRANS_TIMEOUT)
     return run
 
 
@@ -594,6 +596,16 @@ PARAMS = [pytest.param(arch, c, id=f"{arch}-{c.id}") for arch in ARCHES for c in
 
 @pytest.mark.parametrize("arch,case", PARAMS)
 def test_busybox(arch: str, case: Case, tmp_path: Path) -> None:
+    _check_busybox(arch, case, tmp_path, None)
+
+
+@pytest.mark.parametrize("arch,case", [p for p in PARAMS if p.values[0] == "armhf"])
+def test_busybox_other_arm32_backend(arch: str, case: Case, tmp_path: Path) -> None:
+    """armhf busybox on the ARM32 backend that is not the default (both must agree with qemu)."""
+    _check_busybox(arch, case, tmp_path, OTHER_ARM32_BACKEND)
+
+
+def _check_busybox(arch: str, case: Case, tmp_path: Path, backend: str | None) -> None:
     bb = busybox_or_skip(arch)
     if use_live_qemu(arch):
         exp, what = run_case(qemu_runner(arch, bb, case), case, tmp_path / "qemu"), "qemu"
@@ -601,7 +613,7 @@ def test_busybox(arch: str, case: Case, tmp_path: Path) -> None:
         if case.host:
             pytest.skip("host-dependent output: needs live qemu-user")
         exp, what = recorded(arch, bb, case), "the recording"
-    got = run_case(pytrans_runner(bb, case), case, tmp_path / "pytrans")
+    got = run_case(pytrans_runner(bb, case, backend), case, tmp_path / "pytrans")
     compare(got, exp, case, what)
 
 

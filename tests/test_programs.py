@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import qemu_for, run_pytrans, run_qemu
+from conftest import OTHER_ARM32_BACKEND, qemu_for, run_pytrans, run_qemu
 
 _BUILD_PY = Path(__file__).resolve().parent / "programs" / "build.py"
 _spec = importlib.util.spec_from_file_location("pytrans_test_programs_build", _BUILD_PY)
@@ -69,8 +69,16 @@ def guest_programs() -> LazyPrograms:
 
 
 def _params():
-    return [pytest.param(case, variant, id=f"{case.id}.{variant}")
-            for case in progbuild.CASES for variant in progbuild.VARIANTS]
+    """CASE.VARIANT on the default backend, and CASE.VARIANT@BACKEND on the other ARM32
+    backend for 32-bit variants (so both the JIT and Unicorn run every program)."""
+    out = []
+    for case in progbuild.CASES:
+        for variant in progbuild.VARIANTS:
+            out.append(pytest.param(case, variant, None, id=f"{case.id}.{variant}"))
+            if progbuild.arch_of(variant) == "arm":
+                out.append(pytest.param(case, variant, OTHER_ARM32_BACKEND,
+                                        id=f"{case.id}.{variant}@{OTHER_ARM32_BACKEND}"))
+    return out
 
 
 def _text(data: bytes) -> str:
@@ -94,12 +102,12 @@ def _run_reference(case, variant: str, binary: Path, tmp: Path) -> tuple[bytes, 
     return exp[0], exp[1], "expected.json"
 
 
-@pytest.mark.parametrize("case,variant", _params())
-def test_program(case, variant, guest_programs, tmp_path):
+@pytest.mark.parametrize("case,variant,backend", _params())
+def test_program(case, variant, backend, guest_programs, tmp_path):
     binary = guest_programs.get(case.program, variant)
     run_dir = tmp_path / "pytrans"
     run_dir.mkdir()
-    res = run_pytrans("run", binary, *case.argv(run_dir), stdin=case.stdin or b"",
+    res = run_pytrans("run", *(["--backend", backend] if backend else []), binary, *case.argv(run_dir), stdin=case.stdin or b"",
                       env=case.env_dict or None, cwd=str(run_dir), timeout=TIMEOUT)
     status = progbuild.exit_status(res.returncode)
     stderr_tail = _text(res.stderr[-3000:])
@@ -118,7 +126,8 @@ def test_program(case, variant, guest_programs, tmp_path):
             f"starting {SIGNAL_LINE.decode()!r}:\n{stderr_tail}")
 
 
-@pytest.mark.parametrize("case,variant", _params())
+@pytest.mark.parametrize("case,variant", [pytest.param(*p.values[:2], id=p.id)
+                                          for p in _params() if p.values[2] is None])
 def test_expected_matches_qemu(case, variant, guest_programs, tmp_path):
     """expected.json is still what qemu-user produces (re-record it with
     `python tests/programs/build.py --record` after changing a program)."""
