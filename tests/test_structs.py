@@ -36,6 +36,7 @@ CTYPES = {
     "EPOLL_EVENT": ("struct epoll_event", ["sys/epoll.h"]),
     "IFREQ": ("struct ifreq", ["net/if.h"]),
     "IFCONF": ("struct ifconf", ["net/if.h"]),
+    "SIGEVENT": ("struct sigevent", ["signal.h"]),
     "ITIMERSPEC": ("struct itimerspec", ["linux/time.h"]),
     "ITIMERSPEC64": ("struct __kernel_itimerspec", ["linux/time_types.h"]),
 }
@@ -57,7 +58,7 @@ def test_layouts_match_the_kernel_headers(tmp_path, abi, cc, names):
         pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
     # glibc's headers (sys/socket.h, sys/epoll.h) and the UAPI ones (linux/time.h) both
     # define struct timespec: the glibc structs are checked in a unit of their own.
-    libc = {"sys/socket.h", "sys/epoll.h", "net/if.h"}
+    libc = {"sys/socket.h", "sys/epoll.h", "net/if.h", "signal.h"}
     headers, body, lheaders, libc_body = set(), [], set(), []
     for attr, (ctype, hdrs) in CTYPES.items():
         lay = getattr(abi, attr)

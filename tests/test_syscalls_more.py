@@ -226,3 +226,37 @@ def test_time64_timespec_padding_is_ignored_on_arm(guest, tmp_path):
     if qemu_for("arm") is not None:
         q = run_qemu("arm", guest("time64_pad", "arm"), tmp_path / "q")
         assert q.stdout == r.stdout
+
+
+POSIX_TIMER_EXPECTED = """\
+create=0
+settime=0
+periodic hits>=5 code_ok=1 value_ok=1
+gettime interval=10000000 value_ok=1
+while blocked: one delivery=1 overruns>=3=1
+disarm prev interval=10000000
+disarmed no more hits=1
+delete=0 again=-1 einval=1
+sigev_none remaining ok=1
+default sigevent create=0
+abstime past fired code_ok=1
+bad nsec r=-1 einval=1
+bad clock r=-1 einval=1
+"""
+
+
+@pytest.mark.parametrize("arch,backend", RUNS, ids=RUN_IDS)
+def test_posix_timers_deliver_si_timer_signals(guest, tmp_path, arch, backend):
+    exe = guest("posix_timer", arch, "-pthread")
+    r = run_pytrans("run", "--backend", backend, exe, timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == POSIX_TIMER_EXPECTED
+    if qemu_for(arch) is not None and backend == "unicorn":
+        assert run_qemu(arch, exe).stdout == r.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="a signal for a guest thread blocked in sigwaitinfo "
+                   "does not wake it yet (glibc's SIGEV_THREAD helper thread waits there)")
+def test_sigev_thread_timer_runs_its_function(guest):
+    r = run_pytrans("run", guest("posix_timer", "arm", "-pthread"), "thread", timeout=120)
+    assert r.stdout.decode() == "sigev_thread create=0\nsigev_thread calls=1\n"

@@ -84,6 +84,9 @@ EPOLL_EVENT = Layout("epoll_event", [("events", "I"), ("", "4x"), ("data", "Q")]
 # the SIOCGIF* requests use; the union is 24 bytes on LP64 (ifmap's longs).
 IFREQ = Layout("ifreq", [("ifr_name", "16s"), ("ifr_ifru", "16s"), ("", "8x")])
 IFCONF = Layout("ifconf", [("ifc_len", "i"), ("", "4x"), ("ifc_buf", "Q")])
+# struct sigevent (timer_create): sigval is a pointer-sized union.
+SIGEVENT = Layout("sigevent", [("sigev_value", "Q"), ("sigev_signo", "i"), ("sigev_notify", "i"),
+                               ("_sigev_un._tid", "i"), ("", "44x")])
 ITIMERSPEC = Layout("itimerspec", [("it_interval.tv_sec", "q"), ("it_interval.tv_nsec", "q"),
                                    ("it_value.tv_sec", "q"), ("it_value.tv_nsec", "q")])
 ITIMERSPEC64 = ITIMERSPEC

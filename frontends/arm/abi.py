@@ -122,6 +122,9 @@ EPOLL_EVENT = Layout("epoll_event", [("events", "I"), ("", "4x"), ("data", "Q")]
 # the SIOCGIF* requests use; the union is 24 bytes on LP64 (ifmap's longs).
 IFREQ = Layout("ifreq", [("ifr_name", "16s"), ("ifr_ifru", "16s")])
 IFCONF = Layout("ifconf", [("ifc_len", "i"), ("ifc_buf", "I")])
+# struct sigevent (timer_create): sigval is a pointer-sized union.
+SIGEVENT = Layout("sigevent", [("sigev_value", "I"), ("sigev_signo", "i"), ("sigev_notify", "i"),
+                               ("_sigev_un._tid", "i"), ("", "48x")])
 ITIMERSPEC = Layout("itimerspec", [("it_interval.tv_sec", "i"), ("it_interval.tv_nsec", "i"),
                                    ("it_value.tv_sec", "i"), ("it_value.tv_nsec", "i")])
 ITIMERSPEC64 = Layout("__kernel_itimerspec", [
