@@ -56,7 +56,8 @@ def _sockaddr_out(k: Kernel, addr: int, lenp: int) -> tuple[int | None, int | No
     n = k.s32(k.mem.read_u32(lenp))
     if n < 0:
         raise OSError(errno.EINVAL, "bad address length")
-    return hbuf(k, addr, n, PROT_WRITE), k.mem.base + lenp
+    # The kernel writes at most a sockaddr_storage, whatever length the guest offers.
+    return hbuf(k, addr, min(n, _SOCKADDR_MAX), PROT_WRITE), k.mem.base + lenp
 
 
 def _timeval_in(k: Kernel, data: bytes) -> bytes:
