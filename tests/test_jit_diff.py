@@ -169,3 +169,13 @@ def test_regression_dead_fp_result_still_raises_its_flags():
                     {"d": {1: ONE_D, 2: 0, 3: M_ONE_D}, "fpscr": 0})
     assert got["d"][10] == M_ONE_D
     assert got["fpscr"] & 0x1F == 0x02
+
+
+def test_regression_host_mxcsr_restored_after_native_fp():
+    """Native code runs with the guest's rounding mode in MXCSR; Python must get its own back
+    (round to nearest) when the guest leaves, or the host's float arithmetic goes wrong."""
+    init = {"d": {1: ONE_D, 2: 0x4008000000000000}, "fpscr": 1 << 22}     # towards +inf
+    got = _vfp_case("vdiv.f64 d10, d1, d2", init)
+    assert got["d"][10] == 0x3FD5555555555556
+    one, three = float(len("x")), float(len("xyz"))       # 1.0, 3.0 (not constant-folded)
+    assert one / three == float.fromhex("0x1.5555555555555p-2")
