@@ -91,6 +91,7 @@ bad fd socket op r=-1 ebadf=1
 bad addrlen r=-1 einval=1
 bad address r=-1 efault=1
 bad family r=-1 eafnosupport=1
+generous addrlen r=0 len=16
 not a socket r=-1 enotsock=1
 huge control r=-1 enobufs=1
 too many iovecs r=-1 emsgsize=1

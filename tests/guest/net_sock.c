@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -457,6 +458,17 @@ int main(int argc, char **argv) {
     printf("bad addrlen r=%d einval=%d\n", bind(s, (struct sockaddr *)"x", 1), errno == EINVAL);
     printf("bad address r=%d efault=%d\n", bind(s, (struct sockaddr *)16, 16), errno == EFAULT);
     printf("bad family r=%d eafnosupport=%d\n", socket(12345, SOCK_STREAM, 0), errno == EAFNOSUPPORT);
+    {   /* A generous addrlen: the kernel writes only the address (here at the very end of a
+         * mapping, with 4096 bytes claimed), so this is no EFAULT. */
+        char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        int u = socket(AF_INET, SOCK_DGRAM, 0);
+        struct sockaddr_in lo = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        bind(u, (struct sockaddr *)&lo, sizeof lo);
+        socklen_t big = 4096;
+        int r = getsockname(u, (struct sockaddr *)(page + 4096 - 128), &big);
+        printf("generous addrlen r=%d len=%u\n", r, (unsigned)big);
+        close(u);
+    }
     printf("not a socket r=%d enotsock=%d\n", listen(0, 1), errno == ENOTSOCK);
     int sv[2];
     socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
