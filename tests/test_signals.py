@@ -79,6 +79,8 @@ no restorer: hits=1011 fp=3 keep=1.25
 queued sig=10 code=-1 value=4242 pid_ok=1
 sigtimedwait got=12 code=0
 sigtimedwait timeout=-1 EAGAIN=1
+ppoll rc=-1 EINTR=1 handled=1 still blocked=1
+pselect rc=-1 EINTR=1 handled=1 still blocked=1
 done
 """
 
@@ -350,3 +352,12 @@ def test_regression_sigaltstack_autodisarm_flag_bit31(build, isa):
     fail with EINVAL and could not be packed back; the handler must see its stack disarmed."""
     out = _pytrans("unicorn", build("sig_basic", isa)).stdout.decode()
     assert "autodisarm inside: on_alt=1 flags=2; after: set=1 flags=0x80000000\n" in out
+
+
+@pytest.mark.parametrize("isa", ["arm", "aarch64"])
+def test_regression_ppoll_pselect_apply_their_sigmask(build, isa):
+    """ppoll/pselect6 ignored their signal mask argument, so a blocked pending signal the
+    mask lets through did not end the wait (it slept the whole timeout)."""
+    out = _pytrans("unicorn", build("sig_basic", isa)).stdout.decode()
+    assert "ppoll rc=-1 EINTR=1 handled=1 still blocked=1\n" in out
+    assert "pselect rc=-1 EINTR=1 handled=1 still blocked=1\n" in out

@@ -2,6 +2,8 @@
  * faults (SIGSEGV with si_addr, SIGILL) left with siglongjmp or fixed and returned from,
  * and stack overflow caught on the alternate stack. Deterministic: compared with qemu-user. */
 #define _GNU_SOURCE
+#include <poll.h>
+#include <sys/select.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -87,6 +89,9 @@ static void on_disarm(int sig, siginfo_t *si, void *uc) {
     disarm_flags = cur.ss_flags;
 }
 
+static volatile int counted;
+static void on_count(int sig) { (void)sig; counted++; }
+
 static volatile int resets;
 static void on_reset(int sig) { (void)sig; resets++; }
 
@@ -163,7 +168,7 @@ int main(void) {
     printf("\n");
 
     /* 4. blocked signal stays pending until unblocked */
-    sigset_t set, pend;
+    sigset_t set, pend, now;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR2);
     sigprocmask(SIG_BLOCK, &set, NULL);
@@ -292,6 +297,39 @@ int main(void) {
     errno = 0;
     got = sigtimedwait(&set, &wi, &tenms);
     printf("sigtimedwait timeout=%d EAGAIN=%d\n", got, errno == EAGAIN);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    /* 14. ppoll / pselect with a mask that lets a blocked pending signal through: EINTR at
+     * once, the handler runs, the original mask is back afterwards */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_count;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int pp[2];
+    pipe(pp);
+    sigset_t none;
+    sigemptyset(&none);
+    struct timespec five = {5, 0};
+    for (int which = 0; which < 2; which++) {
+        counted = 0;
+        raise(SIGUSR1);
+        errno = 0;
+        int pr;
+        if (which == 0) {
+            struct pollfd pf = {pp[0], POLLIN, 0};
+            pr = ppoll(&pf, 1, &five, &none);
+        } else {
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(pp[0], &rd);
+            pr = pselect(pp[0] + 1, &rd, NULL, NULL, &five, &none);
+        }
+        int eintr = errno == EINTR;
+        sigprocmask(SIG_BLOCK, NULL, &now);
+        printf("%s rc=%d EINTR=%d handled=%d still blocked=%d\n", which ? "pselect" : "ppoll",
+               pr, eintr, counted, sigismember(&now, SIGUSR1));
+    }
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     printf("done\n");
     return 0;

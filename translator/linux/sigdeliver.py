@@ -196,6 +196,22 @@ def force_fault(k: "Kernel", info: SigInfo, pc: int | None = None, reason: str =
         deliver_pending(k)
 
 
+def with_sigmask(k: "Kernel", mask: int | None, call) -> int:
+    """Run a waiting call under a temporary signal mask (ppoll, pselect6, epoll_pwait), as
+    set_user_sigmask/restore_saved_sigmask_unless do: a signal the temporary mask lets
+    through ends the wait with EINTR and its handler's frame saves the original mask."""
+    if mask is None:
+        return call()
+    st = k.sig
+    st.saved_mask, st.mask = st.mask, mask & ~UNBLOCKABLE
+    if st.ready():
+        raise SyscallInterrupted          # the gate: -ERESTARTNOHAND, then delivery
+    res = call()
+    if res != -errno.EINTR or not st.ready():
+        st.mask, st.saved_mask = st.saved_mask, None
+    return res
+
+
 def _restart(k: "Kernel", handled: bool, flags: int) -> None:
     """Finish an interrupted syscall (handle_signal's -ERESTART* switch)."""
     st = k.sig

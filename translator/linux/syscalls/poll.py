@@ -8,6 +8,7 @@ import struct
 from ...memory import PROT_WRITE
 from ..host import hsys
 from ..kernel import Kernel
+from ..sigdeliver import with_sigmask
 from ..structs import Layout
 
 POLLNVAL = 0x20
@@ -52,12 +53,23 @@ def _ts_ns(k: Kernel, addr: int, lay: Layout) -> int | None:
     return v["tv_sec"] * 10**9 + v["tv_nsec"]
 
 
+def _sigmask_arg(k: Kernel, addr: int, size: int) -> int | None:
+    """A sigset_t argument of the p* waits (None: keep the mask)."""
+    if not addr:
+        return None
+    if size != 8:
+        raise OSError(errno.EINVAL, "bad sigsetsize")
+    return k.mem.read_u64(addr)
+
+
 def sys_ppoll(k: Kernel, fds: int, nfds: int, tsp: int, sigmask: int, size: int) -> int:
-    return _poll(k, fds, nfds, _ts_ns(k, tsp, k.abi.TIMESPEC))
+    ns = _ts_ns(k, tsp, k.abi.TIMESPEC)
+    return with_sigmask(k, _sigmask_arg(k, sigmask, size), lambda: _poll(k, fds, nfds, ns))
 
 
 def sys_ppoll_time64(k: Kernel, fds: int, nfds: int, tsp: int, sigmask: int, size: int) -> int:
-    return _poll(k, fds, nfds, _ts_ns(k, tsp, k.abi.TIMESPEC64))
+    ns = _ts_ns(k, tsp, k.abi.TIMESPEC64)
+    return with_sigmask(k, _sigmask_arg(k, sigmask, size), lambda: _poll(k, fds, nfds, ns))
 
 
 def _select(k: Kernel, nfds: int, sets: tuple[int, int, int], timeout_ns: int | None) -> int:
@@ -105,12 +117,24 @@ def sys_select(k: Kernel, nfds: int, r: int, w: int, x: int, tv: int) -> int:
     return _select(k, nfds, (r, w, x), t)
 
 
+def _pselect_mask(k: Kernel, sig: int) -> int | None:
+    """pselect6's sixth argument: {const sigset_t *ss; size_t ss_len} in guest words."""
+    if not sig:
+        return None
+    w = k.abi.BITS // 8
+    raw = k.mem.read(sig, 2 * w)
+    ss, ss_len = int.from_bytes(raw[:w], "little"), int.from_bytes(raw[w:], "little")
+    return _sigmask_arg(k, ss, ss_len)
+
+
 def sys_pselect6(k: Kernel, nfds: int, r: int, w: int, x: int, tsp: int, sig: int) -> int:
-    return _select(k, nfds, (r, w, x), _ts_ns(k, tsp, k.abi.TIMESPEC))
+    ns = _ts_ns(k, tsp, k.abi.TIMESPEC)
+    return with_sigmask(k, _pselect_mask(k, sig), lambda: _select(k, nfds, (r, w, x), ns))
 
 
 def sys_pselect6_time64(k: Kernel, nfds: int, r: int, w: int, x: int, tsp: int, sig: int) -> int:
-    return _select(k, nfds, (r, w, x), _ts_ns(k, tsp, k.abi.TIMESPEC64))
+    ns = _ts_ns(k, tsp, k.abi.TIMESPEC64)
+    return with_sigmask(k, _pselect_mask(k, sig), lambda: _select(k, nfds, (r, w, x), ns))
 
 
 HANDLERS = {"poll": sys_poll, "ppoll": sys_ppoll, "ppoll_time64": sys_ppoll_time64,
