@@ -1866,14 +1866,14 @@ class _Table:
         # From the on-disk cache (see _load_cache): cache key -> row indices, row index ->
         # compiled code; used by lookup before computing anything.
         self.saved: dict[int, tuple[int, ...]] = {}
-        self.saved_code: dict[int, object] = {}
+        self.saved_code: dict[int, bytes] = {}       # marshalled, loaded on first use
         self.new = 0                                   # entries not in the disk cache yet
 
     def _compile(self, r: Row) -> tuple:
-        code = self.saved_code.get(r.idx)
-        if code is not None:
-            _row_from_code(r, code)
-        else:
+        data = self.saved_code.get(r.idx)
+        try:
+            _row_from_code(r, marshal.loads(data))
+        except Exception:       # noqa: BLE001 - not cached, or a damaged entry: compile it
             _compile_row(r, self.isa)
             self.new += 1
         r.triple = (r.mask, r.value, r.fn)
@@ -1884,10 +1884,14 @@ class _Table:
         idxs = self.saved.get(key)
         if idxs is not None:
             rows = self.rows
-            cands = tuple(rows[k].triple or self._compile(rows[k]) for k in idxs)
-            cands = self.interned.setdefault(cands, cands)
-            self.cache[key] = cands
-            return cands
+            try:
+                cands = tuple(rows[k].triple or self._compile(rows[k]) for k in idxs)
+            except (IndexError, TypeError):    # a damaged cache entry: compute it instead
+                pass
+            else:
+                cands = self.interned.setdefault(cands, cands)
+                self.cache[key] = cands
+                return cands
         self.new += 1
         k1 = self.key1(w)
         l1 = self.level1.get(k1)
@@ -1913,7 +1917,7 @@ class _Table:
 # the tables and by the interpreter's bytecode version, so it cannot go stale; it is written
 # atomically at exit when the run learnt something, and ignored when unreadable.
 # $PYTRANS_CACHE_DIR (empty: no cache), default $XDG_CACHE_HOME/pytrans or ~/.cache/pytrans.
-_SAVE_LIMIT = 50_000              # random decoder sweeps learn far more: not worth keeping
+_SAVE_LIMIT = 10_000              # keys; random decoder sweeps learn far more: not kept
 
 
 def _cache_path() -> str | None:
@@ -1946,11 +1950,9 @@ def _load_cache() -> None:
         with open(path, "rb") as f:
             data = marshal.load(f)
         for isa, t in _tables().items():
-            saved, codes = data[isa]
-            n = len(t.rows)
-            if not all(0 <= k < n for k in codes) or \
-                    not all(0 <= k < n for idxs in saved.values() for k in idxs):
-                raise ValueError("bad row index")
+            saved, codes = data[isa]         # entries are checked when used (lookup)
+            if type(saved) is not dict or type(codes) is not dict:
+                raise ValueError("bad cache")
             t.saved, t.saved_code = saved, codes
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         for t in _tables().values():
@@ -1972,7 +1974,8 @@ def _save_cache() -> None:
             if key not in saved:
                 saved[key] = tuple(_ROW_INDEX[fn] for _, _, fn in cands)
         codes = dict(t.saved_code)
-        codes.update({r.idx: r.code for r in t.rows if r.code is not None})
+        codes.update({r.idx: marshal.dumps(r.code) for r in t.rows
+                      if r.code is not None and r.idx not in codes})
         data[isa] = (saved, codes)
         total += len(saved)
     if total > _SAVE_LIMIT:
@@ -1983,6 +1986,13 @@ def _save_cache() -> None:
         with open(tmp, "wb") as f:
             marshal.dump(data, f)
         os.replace(tmp, path)
+        d, me = os.path.split(path)
+        for name in os.listdir(d):        # caches of other decoder versions are stale
+            if name.startswith("armdecode-") and name.endswith(".bin") and name != me:
+                try:
+                    os.unlink(os.path.join(d, name))
+                except OSError:
+                    pass
     except OSError:
         try:
             os.unlink(tmp)
