@@ -81,6 +81,7 @@ sigtimedwait got=12 code=0
 sigtimedwait timeout=-1 EAGAIN=1
 ppoll rc=-1 EINTR=1 handled=1 still blocked=1
 pselect rc=-1 EINTR=1 handled=1 still blocked=1
+epoll_pwait rc=-1 EINTR=1 handled=1 still blocked=1
 done
 """
 
@@ -361,3 +362,4 @@ def test_regression_ppoll_pselect_apply_their_sigmask(build, isa):
     out = _pytrans("unicorn", build("sig_basic", isa)).stdout.decode()
     assert "ppoll rc=-1 EINTR=1 handled=1 still blocked=1\n" in out
     assert "pselect rc=-1 EINTR=1 handled=1 still blocked=1\n" in out
+    assert "epoll_pwait rc=-1 EINTR=1 handled=1 still blocked=1\n" in out

@@ -3,6 +3,7 @@
  * and stack overflow caught on the alternate stack. Deterministic: compared with qemu-user. */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -311,7 +312,10 @@ int main(void) {
     sigset_t none;
     sigemptyset(&none);
     struct timespec five = {5, 0};
-    for (int which = 0; which < 2; which++) {
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN}, evout;
+    epoll_ctl(ep, EPOLL_CTL_ADD, pp[0], &ev);
+    for (int which = 0; which < 3; which++) {
         counted = 0;
         raise(SIGUSR1);
         errno = 0;
@@ -319,6 +323,8 @@ int main(void) {
         if (which == 0) {
             struct pollfd pf = {pp[0], POLLIN, 0};
             pr = ppoll(&pf, 1, &five, &none);
+        } else if (which == 2) {
+            pr = epoll_pwait(ep, &evout, 1, 5000, &none);
         } else {
             fd_set rd;
             FD_ZERO(&rd);
@@ -327,7 +333,8 @@ int main(void) {
         }
         int eintr = errno == EINTR;
         sigprocmask(SIG_BLOCK, NULL, &now);
-        printf("%s rc=%d EINTR=%d handled=%d still blocked=%d\n", which ? "pselect" : "ppoll",
+        printf("%s rc=%d EINTR=%d handled=%d still blocked=%d\n",
+               which == 2 ? "epoll_pwait" : which ? "pselect" : "ppoll",
                pr, eintr, counted, sigismember(&now, SIGUSR1));
     }
     sigprocmask(SIG_UNBLOCK, &set, NULL);

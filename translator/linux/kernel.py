@@ -62,6 +62,7 @@ _RESTARTSYS = frozenset({"read", "readv", "write", "writev", "pread64", "pwrite6
                          "ioctl", "openat", "open"})
 _RESTARTNOHAND = frozenset({"poll", "ppoll", "ppoll_time64", "select", "_newselect",
                             "pselect6", "pselect6_time64", "epoll_wait", "epoll_pwait",
+                            "epoll_pwait2",
                             "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "pause",
                             "rt_sigsuspend", "sigsuspend", "rt_sigtimedwait",
                             "rt_sigtimedwait_time64"})

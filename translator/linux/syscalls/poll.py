@@ -209,15 +209,18 @@ def sys_epoll_wait(k: Kernel, epfd: int, events: int, maxevents: int, timeout: i
 
 def sys_epoll_pwait(k: Kernel, epfd: int, events: int, maxevents: int, timeout: int,
                     sigmask: int, size: int) -> int:
-    # The temporary signal mask is not applied, as with ppoll/pselect6 here.
-    return _epoll_wait(k, epfd, events, maxevents, k.s32(timeout))
+    t = k.s32(timeout)
+    return with_sigmask(k, _sigmask_arg(k, sigmask, size),
+                        lambda: _epoll_wait(k, epfd, events, maxevents, t))
 
 
 def sys_epoll_pwait2(k: Kernel, epfd: int, events: int, maxevents: int, tsp: int,
                      sigmask: int, size: int) -> int:
     ns = _ts_ns(k, tsp, k.abi.TIMESPEC64)
     # Round up to whole milliseconds so a short timeout still waits rather than polls.
-    return _epoll_wait(k, epfd, events, maxevents, -1 if ns is None else -(-ns // 10**6))
+    ms = -1 if ns is None else -(-ns // 10**6)
+    return with_sigmask(k, _sigmask_arg(k, sigmask, size),
+                        lambda: _epoll_wait(k, epfd, events, maxevents, ms))
 
 
 HANDLERS.update({"epoll_create1": sys_epoll_create1, "epoll_create": sys_epoll_create,
