@@ -1943,7 +1943,7 @@ def _tables() -> dict[str, "_Table"]:
 
 
 def _load_cache() -> None:
-    path = _cache_path()
+    path = _CACHE_PATH
     if path is None:
         return
     try:
@@ -1963,7 +1963,7 @@ def _save_cache() -> None:
     tables = _tables()
     if not any(t.new for t in tables.values()):
         return
-    path = _cache_path()
+    path = _CACHE_PATH
     if path is None:
         return
     data = {}
@@ -2070,6 +2070,7 @@ _T16 = _Table(E.T16, "t16", 16, lambda w: w >> 8, 0xFF00, 0x00FF)
 _T16_CACHE = _T16.cache
 
 
+_CACHE_PATH = _cache_path()       # of the source this process runs, computed once
 _load_cache()
 atexit.register(_save_cache)
 
