@@ -108,6 +108,8 @@ def test_native_reference(build, tmp_path):
     assert r.stdout.decode() == POLL_EXPECTED
     r = subprocess.run([build("proc_threads", "native")], capture_output=True, timeout=60)
     assert r.stdout.decode() == THREADS_EXPECTED
+    r = subprocess.run([exe, "spawn"], capture_output=True, timeout=60)
+    assert r.stdout.decode() == SPAWN_EXPECTED
     r = subprocess.run([exe, "sigexec"], capture_output=True, timeout=60)
     assert r.stdout.decode() == SIGEXEC_EXPECTED
     assert _on_controlling_tty([exe, "tty"]) == (0, TTY_EXPECTED)
@@ -311,6 +313,25 @@ def test_vfork_exec(build, arch, link, backend):
     assert lines[:4] == [f"argv[0]={exe}", "argv[1]=args", "argv[2]=from-vfork",
                          "PROC_ENV=(unset)"]
     assert lines[-1] == "vfork child status=3"
+
+
+SPAWN_EXPECTED = """\
+vfork child's write seen: 2 status=5
+posix_spawn missing: No such file or directory
+posix_spawnp missing: No such file or directory
+posix_spawn true: 0 status=0
+no children left: -1
+"""
+
+
+@pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)
+def test_vfork_child_writes_reach_the_parent(build, arch, link, backend):
+    """CLONE_VM|CLONE_VFORK shares memory until exec or exit: a vfork child's write is seen
+    by its parent, and posix_spawn reports a failed exec (written by the child into shared
+    memory) as its error instead of a child exiting 127."""
+    r = pytrans(arch, link, backend, build("proc_exec", arch, link), "spawn")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == SPAWN_EXPECTED
 
 
 @pytest.mark.parametrize("arch,link,backend", VARIANTS, ids=VIDS)

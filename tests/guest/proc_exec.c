@@ -9,6 +9,7 @@
 #include <time.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/select.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -140,6 +141,22 @@ int main(int argc, char **argv) {
             _exit(127);
         }
         printf("execveat status=%d\n", wait_status(pid));
+        return 0;
+    }
+    if (!strcmp(mode, "spawn")) {           /* CLONE_VM|CLONE_VFORK: the child's writes */
+        static volatile int shared = 1;
+        pid_t pid = vfork();
+        if (pid == 0) { shared = 2; _exit(5); }
+        printf("vfork child's write seen: %d status=%d\n", shared, wait_status(pid));
+        char *nargv[] = {"nope", NULL};
+        int r = posix_spawn(&pid, "/nonexistent/prog", NULL, NULL, nargv, environ);
+        printf("posix_spawn missing: %s\n", strerror(r));
+        r = posix_spawnp(&pid, "no-such-command-anywhere", NULL, NULL, nargv, environ);
+        printf("posix_spawnp missing: %s\n", strerror(r));
+        char *ok[] = {"/bin/true", NULL};
+        r = posix_spawn(&pid, "/bin/true", NULL, NULL, ok, environ);
+        printf("posix_spawn true: %d status=%d\n", r, wait_status(pid));
+        printf("no children left: %d\n", (int)wait(NULL));
         return 0;
     }
     if (!strcmp(mode, "vfork")) {

@@ -23,10 +23,12 @@ def sys_exit(k: Kernel, status: int) -> int:
     # Ends the calling thread; the last thread leaving ends the process.
     if k.threads is not None:
         k.threads.exit_thread(status & 0xFF)
+    vfork_child_exits(k)
     raise GuestExit(status & 0xFF)
 
 
 def sys_exit_group(k: Kernel, status: int) -> int:
+    vfork_child_exits(k)
     raise GuestExit(status & 0xFF)
 
 
@@ -434,9 +436,11 @@ def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
     if exit_signal not in (0, 17):
         # A host fork always reports SIGCHLD; other exit signals are rare (and qemu's too).
         k.warn_once("clone-exitsig", f"clone exit signal {exit_signal} reported as SIGCHLD")
-    vfork_r = vfork_w = -1
+    vfork_r = vfork_w = ack_r = ack_w = -1
     if flags & CLONE_VFORK:
         vfork_r, vfork_w = os.pipe2(os.O_CLOEXEC)
+        if flags & CLONE_VM:
+            ack_r, ack_w = os.pipe2(os.O_CLOEXEC)
     for stream in (sys.stdout, sys.stderr, k.strace, k.log):
         if stream is not None:
             try:
@@ -466,6 +470,13 @@ def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
         k.vfork_done_fd = vfork_w
         if vfork_r >= 0:
             os.close(vfork_r)
+        global _vfork_share
+        if _vfork_share is not None:
+            os.close(_vfork_share[1])
+        _vfork_share = None
+        if ack_r >= 0:
+            os.close(ack_w)
+            _vfork_share = (vfork_w, ack_r)
         if newsp:
             k.cpu.write_reg("sp", newsp)
         if flags & CLONE_SETTLS:
@@ -480,11 +491,53 @@ def _fork(k: Kernel, flags: int, newsp: int = 0, ptid: int = 0, tls: int = 0,
     if vfork_w >= 0:
         os.close(vfork_w)
         try:
-            while os.read(vfork_r, 64):     # EOF: the child exec'd or exited
-                pass
+            while True:                     # EOF: the child exec'd or exited
+                msg = os.read(vfork_r, 1)
+                if not msg:
+                    break
+                if msg == b"M" and ack_w >= 0:
+                    _copy_back_child_memory(k, pid)
+                    os.write(ack_w, b"k")
         finally:
             os.close(vfork_r)
+            if ack_w >= 0:
+                os.close(ack_w)
     return pid
+
+
+# A CLONE_VM|CLONE_VFORK child runs on a copy of its parent's memory; when it exits without
+# exec'ing (posix_spawn reporting a failed exec in shared memory, a vfork child writing a
+# variable), its parent takes the child's memory over, so it sees those writes as it would
+# with a shared address space. (child -> parent pipe, parent -> child acknowledgement)
+_vfork_share: tuple[int, int] | None = None
+
+
+class _Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+def _copy_back_child_memory(k: Kernel, pid: int) -> None:
+    """Copy the vfork child's private writable guest memory into ours (process_vm_readv)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for v in list(k.mem.vmas):
+        if not v.prot & PROT_WRITE or v.shared:
+            continue
+        iov = _Iovec(k.mem.base + v.start, v.end - v.start)
+        libc.process_vm_readv(pid, ctypes.byref(iov), 1, ctypes.byref(iov), 1, 0)
+
+
+def vfork_child_exits(k: Kernel) -> None:
+    """A CLONE_VM vfork child is about to exit: let its parent copy its memory first."""
+    global _vfork_share
+    if _vfork_share is None:
+        return
+    done, ack = _vfork_share
+    _vfork_share = None
+    try:
+        os.write(done, b"M")
+        os.read(ack, 1)
+    except OSError:
+        pass
 
 
 def _single_threaded_child(k: Kernel) -> None:
