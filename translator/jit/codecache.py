@@ -31,6 +31,35 @@ ENTER = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p, ctyp
                          ctypes.c_void_p, ctypes.c_void_p)
 
 
+def build_trampolines() -> tuple[Asm, int]:
+    """The code every cache starts with: ``enter(state, code, guest_base, perms, lookup) ->
+    exit reason``, the shared epilogue (its offset is returned), and after it the shared
+    subroutines of native code (the VFP NaN helpers, whose offsets from the epilogue go into
+    ``x86emit_vfp.NAN_HELPERS``; the layout is the same in every cache)."""
+    a = Asm()
+    for r in (RBX, RBP, R12, R13, R14, R15):
+        a.push(r)
+    a.sub(RSP, FRAME, 64)
+    a.mov(RBP, RDI, 64)
+    a.mov(R15, RDX, 64)          # System V: rdi, rsi, rdx, rcx, r8
+    a.mov(R14, RCX, 64)
+    a.mov(R13, R8, 64)
+    _enter_guest_fp(a)
+    a.jmp(RSI)
+    epi = len(a.buf)
+    _leave_guest_fp(a)
+    a.add(RSP, FRAME, 64)
+    for r in (R15, R14, R13, R12, RBP, RBX):
+        a.pop(r)
+    a.ret()
+    from .x86emit_vfp import NAN_HELPERS, emit_nan_select
+    for wide in (False, True):
+        for nargs in (1, 2):
+            NAN_HELPERS[wide, nargs] = len(a.buf) - epi
+            emit_nan_select(a, wide, nargs)
+    return a, epi
+
+
 class CodeCacheFull(Exception):
     """No room left: the caller flushes every block and starts again."""
 
@@ -67,23 +96,7 @@ class CodeCache:
         self.top = self.reset_point
 
     def _emit_trampolines(self) -> None:
-        # enter(state, code, guest_base, perms, lookup) -> exit reason
-        a = Asm()
-        for r in (RBX, RBP, R12, R13, R14, R15):
-            a.push(r)
-        a.sub(RSP, FRAME, 64)
-        a.mov(RBP, RDI, 64)
-        a.mov(R15, RDX, 64)          # System V: rdi, rsi, rdx, rcx, r8
-        a.mov(R14, RCX, 64)
-        a.mov(R13, R8, 64)
-        _enter_guest_fp(a)
-        a.jmp(RSI)
-        epi = len(a.buf)
-        _leave_guest_fp(a)
-        a.add(RSP, FRAME, 64)
-        for r in (R15, R14, R13, R12, RBP, RBX):
-            a.pop(r)
-        a.ret()
+        a, epi = build_trampolines()
         base = self.install(a.link(self.next_address()))
         self.enter_addr = base
         self.epilogue = base + epi

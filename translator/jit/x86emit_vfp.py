@@ -9,7 +9,8 @@ places where x86 and ARM differ are fixed up on cold paths here:
   NaN (0xFFF8...) for invalid operations; ARM (FPProcessNaNs) prefers a signalling NaN in
   either operand over a quiet one, and its default NaN is positive (0x7FF8...), which it also
   returns for every NaN when FPSCR.DN is set. Any NaN result goes through ``_nan_fixup``,
-  which picks ARM's answer in integer code.
+  which picks ARM's answer in integer code
+  (one shared subroutine per precision and arity, laid out after the epilogue).
 * Float -> integer: x86 gives 0x80000000 for NaN and out-of-range values; ARM saturates and
   gives 0 for NaN, raising Invalid Operation (and not Inexact). Values are range-checked
   before converting, so the x86 flags are only ever those ARM would raise.
@@ -46,6 +47,61 @@ def _bits(x: float) -> int:
     return struct.unpack("<Q", struct.pack("<d", x))[0]
 
 
+# Offsets from the code cache's epilogue of the shared NaN helpers, by (wide, operand count);
+# filled in by codecache when it lays out its trampolines.
+NAN_HELPERS: dict[tuple[bool, int], int] = {}
+
+
+def emit_nan_select(a, wide: bool, nargs: int) -> None:
+    """A subroutine: operands in rax (and rcx), ARM's NaN result in rax: quiet(first
+    signalling NaN operand), else the first quiet NaN operand, else the default NaN (an invalid
+    operation on non-NaN operands); the default NaN whenever FPSCR.DN is set (rbp = state).
+    Clobbers rdx and xmm1. Testing the operands raises no new x86 flag: the operation already
+    raised Invalid for any signalling NaN among them."""
+    w, q = (64 if wide else 32), QUIET_BIT[wide]
+    mov_x = a.movq if wide else a.movd
+    ucomis = a.ucomisd if wide else a.ucomiss
+    out_a, out_b, quiet_a, quiet_b = (a.label() for _ in range(4))
+    a.xor(RDX, RDX)                       # bit k: operand k is a NaN
+    regs = (RAX, RCX)[:nargs]
+    for k, reg in enumerate(regs):
+        not_nan = a.label()
+        mov_x(XMM1, reg)
+        ucomis(XMM1, XMM1)
+        a.jcc(CC.NP, not_nan)
+        a.or_(RDX, 1 << k)
+        a.bind(not_nan)
+    for k, (reg, quiet) in enumerate(zip(regs, (quiet_a, quiet_b))):
+        nxt = a.label()
+        a.test(RDX, 1 << k)
+        a.jcc(CC.E, nxt)
+        a.bt(reg, q, w)
+        a.jcc(CC.AE, quiet)               # quiet bit clear: a signalling NaN
+        a.bind(nxt)
+    a.test(RDX, 1)
+    a.jcc(CC.NE, out_a)
+    if nargs > 1:
+        a.test(RDX, 2)
+        a.jcc(CC.NE, out_b)
+    a.mov(RAX, DEFAULT_NAN[wide], w)
+    a.jmp(out_a)
+    if nargs > 1:
+        a.bind(quiet_b)
+        a.bts(RCX, q, w)
+        a.bind(out_b)
+        a.mov(RAX, RCX, w)
+        a.jmp(out_a)
+    a.bind(quiet_a)
+    a.bts(RAX, q, w)
+    a.bind(out_a)
+    keep = a.label()
+    a.test(mem(RBP, _DN_BYTE), _DN_MASK, 8)
+    a.jcc(CC.E, keep)
+    a.mov(RAX, DEFAULT_NAN[wide], w)
+    a.bind(keep)
+    a.ret()
+
+
 def _fslot(i: int):
     if i >= SPILL_SLOTS:
         from .x86emit import TooManyValues
@@ -54,9 +110,11 @@ def _fslot(i: int):
 
 
 class VfpEmitter:
-    """``op_*`` methods for the VFP opcodes; expects ``self.asm`` like the main Emitter."""
+    """``op_*`` methods for the VFP opcodes; expects ``self.asm`` and ``self.epilogue`` like
+    the main Emitter."""
 
     asm = None
+    epilogue = 0
 
     # ---- operands -----------------------------------------------------------------------
     def _fld(self, arg, x, wide: bool) -> None:
@@ -109,62 +167,21 @@ class VfpEmitter:
     def _ucomis(self, wide: bool):
         return self.asm.ucomisd if wide else self.asm.ucomiss
 
-    def _dn_check(self, reg, wide: bool) -> None:
-        """reg = the default NaN when FPSCR.DN is set."""
-        a = self.asm
-        keep = a.label()
-        a.test(mem(RBP, _DN_BYTE), _DN_MASK, 8)
-        a.jcc(CC.E, keep)
-        a.mov(reg, DEFAULT_NAN[wide], 64 if wide else 32)
-        a.bind(keep)
-
     def _nan_fixup(self, args, wide: bool) -> None:
-        """xmm0 holds an arithmetic result; when it is a NaN, replace it by ARM's choice:
-        quiet(first SNaN operand), else the first QNaN operand, else the default NaN."""
+        """xmm0 holds an arithmetic result; when it is a NaN, replace it by ARM's choice (see
+        ``emit_nan_select``: a shared helper next to the epilogue keeps the cold path out of
+        every block)."""
         a = self.asm
-        w, q = (64 if wide else 32), QUIET_BIT[wide]
-        mov_x = a.movq if wide else a.movd
-        done, out_a, out_b, quiet_a, quiet_b = (a.label() for _ in range(5))
-        a.ucomisd(XMM0, XMM0) if wide else a.ucomiss(XMM0, XMM0)
+        done = a.label()
+        self._ucomis(wide)(XMM0, XMM0)
         a.jcc(CC.NP, done)
-        # cold path: edx bit 0 = operand a is a NaN, bit 1 = operand b is a NaN. Testing
-        # the operands again raises no new x86 flag: the operation already raised Invalid
-        # for any signalling NaN among them.
-        a.xor(RDX, RDX)
-        regs = (RAX, RCX)[:len(args)]
-        for k, (arg, reg) in enumerate(zip(args, regs)):
-            not_nan = a.label()
+        for arg, reg in zip(args, (RAX, RCX)):
             self._gld(arg, reg, wide)
-            mov_x(XMM1, reg)
-            self._ucomis(wide)(XMM1, XMM1)
-            a.jcc(CC.NP, not_nan)
-            a.or_(RDX, 1 << k)
-            a.bind(not_nan)
-        for k, (reg, quiet) in enumerate(zip(regs, (quiet_a, quiet_b))):
-            nxt = a.label()
-            a.test(RDX, 1 << k)
-            a.jcc(CC.E, nxt)
-            a.bt(reg, q, w)
-            a.jcc(CC.AE, quiet)               # quiet bit clear: a signalling NaN
-            a.bind(nxt)
-        a.test(RDX, 1)
-        a.jcc(CC.NE, out_a)
-        if len(args) > 1:
-            a.test(RDX, 2)
-            a.jcc(CC.NE, out_b)
-        a.mov(RAX, DEFAULT_NAN[wide], w)      # an invalid operation on non-NaN operands
-        a.jmp(out_a)
-        if len(args) > 1:
-            a.bind(quiet_b)
-            a.bts(RCX, q, w)
-            a.bind(out_b)
-            a.mov(RAX, RCX, w)
-            a.jmp(out_a)
-        a.bind(quiet_a)
-        a.bts(RAX, q, w)
-        a.bind(out_a)
-        self._dn_check(RAX, wide)
-        mov_x(XMM0, RAX)
+        if not NAN_HELPERS:                   # no code cache built yet in this process
+            from .codecache import build_trampolines
+            build_trampolines()
+        a.call_abs(self.epilogue + NAN_HELPERS[wide, len(args)])
+        (a.movq if wide else a.movd)(XMM0, RAX)
         a.bind(done)
 
     # ---- arithmetic ------------------------------------------------------------------------
