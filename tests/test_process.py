@@ -519,3 +519,17 @@ def test_closed_stdin_stays_closed_for_the_guest(build):
     # pipe2 now returns fds 0 and 3 (lowest free), so the numbers shift by one.
     assert r.stdout.decode() == CLOEXEC_EXPECTED.replace("fd 4:", "fd 3:").replace(
         "fd 6:", "fd 5:").replace("fd 7:", "fd 6:")
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_host_program_gets_the_guests_signal_state(build, arch, tmp_path):
+    """Regression: an exec'd host program must not inherit Python's ignored SIGPIPE or the
+    signals pytrans blocks for its watcher thread; it gets the guest's (here: nothing
+    ignored, nothing blocked), as after a native exec."""
+    script = tmp_path / "status.sh"
+    script.write_text("#!/bin/sh\ngrep -E '^(SigIgn|SigBlk)' /proc/self/status\n")
+    script.chmod(0o755)
+    r = run_pytrans("run", build("proc_exec", arch), "host", script)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert lines[2:4] == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]

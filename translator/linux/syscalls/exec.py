@@ -11,6 +11,7 @@ process is touched.
 """
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import signal
@@ -165,15 +166,16 @@ def _reset_signals(k: Kernel) -> None:
     """Across exec, handled signals revert to the default, ignored ones stay ignored, and
     the signal mask is kept: give the host process the guest's state before exec'ing
     (Python itself ignores SIGPIPE and pytrans blocks the signals its watcher waits for)."""
+    # libc's signal(), not signal.signal(): exec may come from a guest thread that is not
+    # Python's main thread, and nothing of Python's own signal handling outlives the exec.
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
     for sig in signal.valid_signals():
         if sig in (signal.SIGKILL, signal.SIGSTOP):
             continue
         action = k.sigactions.get(int(sig))
         ignored = action is not None and action[0] == sigs.SIG_IGN
-        try:
-            signal.signal(sig, signal.SIG_IGN if ignored else signal.SIG_DFL)
-        except (OSError, ValueError, RuntimeError):
-            pass
+        libc.signal(int(sig), ctypes.c_void_p(sigs.SIG_IGN if ignored else sigs.SIG_DFL))
     mask = {s for s in range(1, sigs.NSIG + 1) if k.sigmask >> (s - 1) & 1}
     signal.pthread_sigmask(signal.SIG_SETMASK, mask & set(signal.valid_signals()))
 
