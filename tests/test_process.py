@@ -533,3 +533,11 @@ def test_host_program_gets_the_guests_signal_state(build, arch, tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.decode().splitlines()
     assert lines[2:4] == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_exec_from_a_thread(build, arch):
+    """execve from a second guest thread replaces the whole process."""
+    r = pytrans(arch, "static", "unicorn", build("proc_threads", arch), "exec")
+    assert shell_status(r.returncode) == 4, r.stderr
+    assert r.stdout.decode() == "running after an exec from a thread\n"

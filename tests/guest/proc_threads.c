@@ -39,8 +39,28 @@ static void *forker(void *arg) {
     return NULL;
 }
 
-int main(void) {
+static char *self;
+
+static void *execer(void *arg) {
+    (void)arg;
+    char *nargv[] = {self, "exec'd", NULL};
+    execv(self, nargv);         /* replaces the whole process, other threads included */
+    return NULL;
+}
+
+int main(int argc, char **argv) {
     pthread_t spin, t;
+    self = argv[0];
+    if (argc > 1 && argv[1][0] == 'e' && argv[1][1] == 'x' && argv[1][2] == 'e') {
+        if (argv[1][3] == 'c' && argv[1][4] == '\'') {
+            printf("running after an exec from a thread\n");
+            return 4;
+        }
+        pthread_create(&spin, NULL, spinner, NULL);
+        pthread_create(&t, NULL, execer, NULL);
+        pthread_join(t, NULL);
+        return 1;
+    }
     pthread_create(&spin, NULL, spinner, NULL);
     printf("fork from main with a thread running: child status=%d\n", fork_and_wait(17));
     fflush(stdout);
