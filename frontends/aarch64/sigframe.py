@@ -93,6 +93,10 @@ def build_frame(mem, ctx: dict, sp: int, *, sig: int, info, flags: int, handler:
     for i, v in enumerate(ctx["v"]):
         struct.pack_into("<QQ", buf, off + 16 + 16 * i, v & _M64, v >> 64 & _M64)
     off += FPSIMD_SIZE
+    if info.esr:
+        # A fault records its syndrome (the kernel adds esr_context when fault_code is set).
+        struct.pack_into("<IIQ", buf, off, ESR_MAGIC, ESR_SIZE, info.esr)
+        off += ESR_SIZE
     # end marker {0, 0} is already zero
     mem.write(frame, bytes(buf))
     mem.write(record, struct.pack("<QQ", ctx["x"][29], ctx["x"][30]))

@@ -156,7 +156,7 @@ class JitBackend:
         self.state.pending = 1
 
     def _deliver_fault(self, kernel: Kernel, trap: tuple) -> None:
-        sig, code, addr, pc, reason = trap
+        sig, code, addr, pc, reason = trap[:5]
         kernel.raise_signal(sig, pc=pc, addr=addr, code=code, reason=reason)
 
     def stats(self) -> dict:

@@ -272,7 +272,7 @@ class UnicornBackend:
                 # Mapped memory yet an abort: an alignment fault (exclusives, LDRD/LDM on
                 # strict addresses). Unicorn keeps the address to itself: decode it.
                 self._trap = (sigs.SIGBUS, 1, self._operand_address(pc), pc,
-                              "unaligned access")                      # BUS_ADRALN
+                              "unaligned access", self._esr(UC_ERR_READ_UNALIGNED))
             elif intno in (EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT):
                 self._trap = (sigs.SIGSEGV, 1, self._fault_addr, pc, "abort")
             else:
@@ -350,8 +350,9 @@ class UnicornBackend:
                 self._trap = (sigs.SIGSEGV, 1, until, until, "jump to unmapped")
             try:
                 if self._trap is not None:
-                    sig, code, addr, fpc, reason = self._trap
-                    kernel.raise_signal(sig, pc=fpc, addr=addr, code=code, reason=reason)
+                    sig, code, addr, fpc, reason, *esr = self._trap
+                    kernel.raise_signal(sig, pc=fpc, addr=addr, code=code, reason=reason,
+                                        esr=esr[0] if esr else 0)
                 if kernel.sig.pending & ~kernel.sig.mask:
                     kernel.deliver_pending()
                 if kernel.threads is not None:
@@ -364,15 +365,31 @@ class UnicornBackend:
             return exc
         raise exc
 
+    def _esr(self, err: int) -> int:
+        """AArch64: the ESR_EL1 a user fault records in its frame (esr_context): exception
+        class (instruction / data abort from EL0), IL, WnR, and the fault status code —
+        translation or permission fault (reported at level 3; the real walk level depends on
+        page tables we do not have) or alignment. ISV stays 0 (no instruction syndrome)."""
+        if self.arm32:
+            return 0
+        fetch = err in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED)
+        write = err in (UC_ERR_WRITE_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNALIGNED)
+        if err in _BUS_ERRORS:
+            fsc = 0x21
+        else:
+            fsc = 0x07 if err in _MAPERR_ERRORS else 0x0F
+        ec = 0x20 if fetch else 0x24
+        return ec << 26 | 1 << 25 | (1 << 6 if write else 0) | fsc
+
     def fault_trap(self, err: int) -> tuple:
         """(signal, si_code, si_addr, pc, reason) for a Unicorn error from ``emu_start``."""
         pc = self.pc() & ~1 if self.arm32 else self.pc()
         addr = self._fault_addr
         if err in _SEGV_ERRORS:
             code = 1 if err in _MAPERR_ERRORS else 2      # SEGV_MAPERR / SEGV_ACCERR
-            return (sigs.SIGSEGV, code, addr, pc, "invalid access")
+            return (sigs.SIGSEGV, code, addr, pc, "invalid access", self._esr(err))
         if err in _BUS_ERRORS:
-            return (sigs.SIGBUS, 1, addr, pc, "unaligned access")       # BUS_ADRALN
+            return (sigs.SIGBUS, 1, addr, pc, "unaligned access", self._esr(err))  # ADRALN
         if err in (UC_ERR_INSN_INVALID, UC_ERR_EXCEPTION):
             return (sigs.SIGILL, 1, pc, pc, "undefined instruction")    # ILL_ILLOPC
         return (sigs.SIGSEGV, 1, addr, pc, f"unicorn error {err}")

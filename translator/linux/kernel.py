@@ -251,7 +251,8 @@ class Kernel:
 
     # ---- signals ------------------------------------------------------------------------
     def raise_signal(self, sig: int, *, pc: int | None = None, addr: int | None = None,
-                     reason: str = "", code: int | None = None, pid: int | None = None) -> None:
+                     reason: str = "", code: int | None = None, pid: int | None = None,
+                     esr: int = 0) -> None:
         """Send ``sig`` to this process. With ``pc`` it is a synchronous fault (delivered
         now: a handler frame is pushed, or the default action raises GuestExit); otherwise
         it is queued and delivered at the next safe point (the end of the syscall)."""
@@ -260,7 +261,7 @@ class Kernel:
         if pc is not None:
             info = SigInfo(sig, code=1 if code is None else code, addr=addr if addr is not None
                            else (pc if sig in (sigs.SIGILL, sigs.SIGTRAP) else None),
-                           fault=True, kind="fault")
+                           fault=True, kind="fault", esr=esr)
             sigdeliver.force_fault(self, info, pc=pc, reason=reason)
             return
         info = SigInfo(sig, code=sigdeliver.SI_USER if code is None else code,

@@ -67,6 +67,7 @@ class SigInfo:
     value: int = 0
     timerid: int = 0
     overrun: int = 0
+    esr: int = 0                  # AArch64 faults: the sanitised ESR_EL1 (esr_context)
 
 
 @dataclass
