@@ -227,6 +227,23 @@ static void sched(void) {
     printf("personality=%#x\n", personality(0xffffffff));
     printf("set ADDR_NO_RANDOMIZE old=%#x now=%#x\n", personality(ADDR_NO_RANDOMIZE),
            personality(0xffffffff));
+    CHECK(setpriority(PRIO_PROCESS, 0, 7));
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, 0);
+    printf("setpriority nice=%d errno=%d\n", nice_now, errno);
+    long io = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+    printf("ioprio_get ok=%d set=%ld\n", io >= 0,
+           syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 4));   /* best-effort class, level 4 */
+    printf("ioprio now=%#lx\n", syscall(SYS_ioprio_get, 1, 0));
+    struct { uint32_t version; int pid; } hdr = {0x20080522, 0};
+    struct { uint32_t eff, perm, inh; } caps[2];
+    memset(caps, 0xff, sizeof caps);
+    printf("capget r=%ld inh_cleared=%d\n", syscall(SYS_capget, &hdr, caps), caps[0].inh != 0xffffffffu);
+    hdr.version = 1;
+    long cr = syscall(SYS_capget, &hdr, caps);
+    printf("capget bad version r=%ld einval=%d preferred=%#x\n", cr, errno == EINVAL, hdr.version);
+    struct timespec ts0 = {0, 0};
+    printf("clock_settime bad clock r=%d einval=%d\n", clock_settime(12345, &ts0), errno == EINVAL);
     struct rusage ru;
     CHECK(getrusage(RUSAGE_SELF, &ru));
     printf("getrusage maxrss>0=%d\n", ru.ru_maxrss > 0);

@@ -11,7 +11,7 @@ import sys
 
 from frontends.aarch64.abi import SYSINFO as HOST_SYSINFO   # x86-64 has the same LP64 layout
 
-from ...memory import PROT_WRITE, GuestFault
+from ...memory import PROT_READ, PROT_WRITE, GuestFault
 from .. import threads
 from ..host import hsys
 from ..kernel import GuestExit, Kernel
@@ -602,3 +602,37 @@ def sys_setsid(k: Kernel) -> int:
 
 HANDLERS.update({"fork": sys_fork, "vfork": sys_vfork, "clone": sys_clone,
                  "clone3": sys_clone3, "setpgid": sys_setpgid, "setsid": sys_setsid})
+
+
+# ---- priorities and capabilities (struct __user_cap_*: u32 fields, the same everywhere) -------
+def sys_setpriority(k: Kernel, which: int, who: int, niceval: int) -> int:
+    return hsys("setpriority", k.s32(which), k.s32(who), k.s32(niceval))
+
+
+_CAP_V1, _CAP_V2, _CAP_V3 = 0x19980330, 0x20071026, 0x20080522
+
+
+def _cap_data(k: Kernel, header: int, data: int, access: int) -> int | None:
+    """Host address of the capability data array: one 12-byte struct for version 1, two
+    for versions 2 and 3 (the kernel reads the header's version to know)."""
+    if not data:
+        return None
+    version = k.mem.read_u32(header)
+    count = 1 if version == _CAP_V1 else 2 if version in (_CAP_V2, _CAP_V3) else 0
+    if count == 0:            # the kernel answers EINVAL (and writes its version) without
+        return k.mem.base + data   # touching the data, which must still be non-NULL
+    k.mem.check(data, 12 * count, access)
+    return k.mem.base + data
+
+
+def sys_capget(k: Kernel, header: int, data: int) -> int:
+    k.mem.check(header, 8, PROT_WRITE)
+    return hsys("capget", k.mem.base + header, _cap_data(k, header, data, PROT_WRITE))
+
+
+def sys_capset(k: Kernel, header: int, data: int) -> int:
+    k.mem.check(header, 8, PROT_WRITE)
+    return hsys("capset", k.mem.base + header, _cap_data(k, header, data, PROT_READ))
+
+
+HANDLERS.update({"setpriority": sys_setpriority, "capget": sys_capget, "capset": sys_capset})

@@ -107,3 +107,14 @@ HANDLERS = {
     "sched_rr_get_interval_time64": sys_sched_rr_get_interval_time64,
     "getcpu": sys_getcpu, "membarrier": sys_membarrier, "personality": sys_personality,
 }
+
+
+def sys_ioprio_get(k: Kernel, which: int, who: int) -> int:
+    return hsys("ioprio_get", k.s32(which), k.s32(who))
+
+
+def sys_ioprio_set(k: Kernel, which: int, who: int, ioprio: int) -> int:
+    return hsys("ioprio_set", k.s32(which), k.s32(who), k.s32(ioprio))
+
+
+HANDLERS.update({"ioprio_get": sys_ioprio_get, "ioprio_set": sys_ioprio_set})

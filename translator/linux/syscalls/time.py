@@ -194,3 +194,30 @@ HANDLERS.update({"timerfd_create": sys_timerfd_create, "timerfd_settime": sys_ti
                  "timerfd_settime64": sys_timerfd_settime64,
                  "timerfd_gettime": sys_timerfd_gettime,
                  "timerfd_gettime64": sys_timerfd_gettime64})
+
+
+# ---- setting clocks (needs CAP_SYS_TIME on the host, as on Linux) ----------------------------
+def _settime(k: Kernel, clk: int, tp: int, lay: Layout) -> int:
+    v = lay.unpack(k.mem.read(tp, lay.size))
+    return hsys("clock_settime", k.s32(clk), struct.pack("<qq", v["tv_sec"], v["tv_nsec"]))
+
+
+def sys_clock_settime(k: Kernel, clk: int, tp: int) -> int:
+    return _settime(k, clk, tp, k.abi.TIMESPEC)
+
+
+def sys_clock_settime64(k: Kernel, clk: int, tp: int) -> int:
+    return _settime(k, clk, tp, k.abi.TIMESPEC64)
+
+
+def sys_settimeofday(k: Kernel, tv: int, tz: int) -> int:
+    htv = None
+    if tv:
+        v = k.abi.TIMEVAL.unpack(k.mem.read(tv, k.abi.TIMEVAL.size))
+        htv = struct.pack("<qq", v["tv_sec"], v["tv_usec"])
+    htz = k.mem.read(tz, 8) if tz else None      # struct timezone: two ints everywhere
+    return hsys("settimeofday", htv, htz)
+
+
+HANDLERS.update({"clock_settime": sys_clock_settime, "clock_settime64": sys_clock_settime64,
+                 "settimeofday": sys_settimeofday})
