@@ -67,6 +67,13 @@ futimens atime kept=1 mtime now=1
 statfs sane=1 same_fs=1
 XATTR
 mknod fifo=1
+close_range cloexec b=1 c=1 d=0
+close_range closed b=1 c=1 d=1 a_open=1
+close_range bad r=-1 einval=1
+openat2 dir ok=1 isdir=1 cloexec=1
+openat2 no_symlinks r=-1 eloop=1
+openat2 nofollow|directory ok=1
+openat2 nonzero tail r=-1 e2big=1
 """
 
 
@@ -113,7 +120,12 @@ def test_more_syscalls_agree_with_qemu(guest, tmp_path, arch):
     q = run_qemu(arch, exe, tmp_path / "q")
     p = run_pytrans("run", exe, tmp_path / "p")
     assert q.returncode == p.returncode == 0
-    assert p.stdout == q.stdout
+
+    def comparable(out: bytes) -> list[bytes]:
+        # qemu-user 7.2 has no openat2 (-ENOSYS): those lines are checked in the test above.
+        return [line for line in out.splitlines() if not line.startswith(b"openat2")]
+    assert comparable(p.stdout) == comparable(q.stdout)
+    assert len(comparable(p.stdout)) > 40
 
 
 def _make_dir(path, n: int) -> None:

@@ -207,6 +207,39 @@ static void files(void) {
     close(src); close(dst); close(again); close(m);
 }
 
+static void fd_ranges(void) {
+    int a = open("/dev/null", O_RDONLY), b = dup(a), c = dup(a), d = dup(a);
+    CHECK(syscall(SYS_close_range, b, c, 4 /* CLOSE_RANGE_CLOEXEC */));
+    printf("close_range cloexec b=%d c=%d d=%d\n", fcntl(b, F_GETFD), fcntl(c, F_GETFD),
+           fcntl(d, F_GETFD));
+    CHECK(syscall(SYS_close_range, b, ~0U, 0));
+    printf("close_range closed b=%d c=%d d=%d a_open=%d\n", fcntl(b, F_GETFD) == -1,
+           fcntl(c, F_GETFD) == -1, fcntl(d, F_GETFD) == -1, fcntl(a, F_GETFD) >= 0);
+    printf("close_range bad r=%ld einval=%d\n", syscall(SYS_close_range, 5, 4, 0), errno == EINVAL);
+    close(a);
+
+    struct { uint64_t flags, mode, resolve; } how = {O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0};
+    int fd = syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof how);
+    struct stat st;
+    printf("openat2 dir ok=%d isdir=%d cloexec=%d\n", fd >= 0, fstat(fd, &st) == 0 && S_ISDIR(st.st_mode),
+           fcntl(fd, F_GETFD) == FD_CLOEXEC);
+    close(fd);
+    symlink("src.txt", in_dir("link"));
+    how.flags = O_RDONLY;
+    how.resolve = 0x04;   /* RESOLVE_NO_SYMLINKS */
+    long r = syscall(SYS_openat2, AT_FDCWD, in_dir("link"), &how, sizeof how);
+    printf("openat2 no_symlinks r=%ld eloop=%d\n", r, errno == ELOOP);
+    unlink(in_dir("link"));
+    how.resolve = 0;
+    how.flags = O_RDONLY | O_NOFOLLOW | O_DIRECTORY;
+    fd = syscall(SYS_openat2, AT_FDCWD, in_dir("."), &how, sizeof how);
+    printf("openat2 nofollow|directory ok=%d\n", fd >= 0);
+    close(fd);
+    struct { uint64_t flags, mode, resolve, extra; } big = {O_RDONLY, 0, 0, 1};
+    r = syscall(SYS_openat2, AT_FDCWD, dir, &big, sizeof big);
+    printf("openat2 nonzero tail r=%ld e2big=%d\n", r, errno == E2BIG);
+}
+
 static void sched(void) {
     struct sched_param sp = {0};
     CHECK(sched_getparam(0, &sp));
@@ -259,6 +292,7 @@ int main(int argc, char **argv) {
     inotify();
     names();
     files();
+    fd_ranges();
     sched();
     return 0;
 }
