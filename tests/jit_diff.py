@@ -165,7 +165,7 @@ def random_vfp(rnd: random.Random, c: str) -> str:
         s = f"s{rnd.randrange(32)}"
         if rnd.random() < 0.5:
             return f"vcvt{c}{t}.{it} {fr()}, {s}"
-        return f"vcvt{c}.{it}{t} {s}, {fr()}"
+        return f"vcvt{rnd.choice(['', 'r'])}{c}.{it}{t} {s}, {fr()}"
     if kind == 8:
         r, r2 = rnd.sample(FREE, 2)
         sn = rnd.randrange(31)

@@ -179,3 +179,25 @@ def test_regression_host_mxcsr_restored_after_native_fp():
     assert got["d"][10] == 0x3FD5555555555556
     one, three = float(len("x")), float(len("xyz"))       # 1.0, 3.0 (not constant-folded)
     assert one / three == float.fromhex("0x1.5555555555555p-2")
+
+
+@pytest.mark.parametrize("rmode", [0, 1, 2, 3], ids=["rn", "rp", "rm", "rz"])
+def test_regression_vcvtr_rounds_by_fpscr_and_flags_only_invalid_out_of_range(rmode):
+    """VCVTR near the integer bounds: whether the *rounded* value fits decides; out of range
+    raises IOC alone (x86's conversion would add Inexact)."""
+    import struct
+    vals = [2147483647.3, -2147483648.6, -0.7, -0.3, 4294967295.4, 2.5]
+    d = {k + 1: struct.unpack("<Q", struct.pack("<d", v))[0] for k, v in enumerate(vals)}
+    for k, v in enumerate(vals):
+        src = f"vcvtr.s32.f64 s20, d{k + 1}; vcvtr.u32.f64 s21, d{k + 1}"
+        got = _vfp_case(src, {"d": d, "fpscr": rmode << 22})
+        flags = got["fpscr"] & 0x1F                 # (values checked against Unicorn)
+        assert flags in (0x01, 0x10, 0x11), (v, hex(flags))
+    got = _vfp_case("vcvtr.s32.f64 s20, d1", {"d": d, "fpscr": 1 << 22})      # +inf: 2**31
+    assert got["d"][10] & 0xFFFFFFFF == 0x7FFFFFFF and got["fpscr"] & 0x1F == 0x01
+    got = _vfp_case("vcvtr.s32.f64 s20, d1", {"d": d, "fpscr": 0})            # nearest
+    assert got["d"][10] & 0xFFFFFFFF == 0x7FFFFFFF and got["fpscr"] & 0x1F == 0x10
+    got = _vfp_case("vcvtr.u32.f64 s20, d3", {"d": d, "fpscr": 0})            # -0.7 -> -1
+    assert got["d"][10] & 0xFFFFFFFF == 0 and got["fpscr"] & 0x1F == 0x01
+    got = _vfp_case("vcvtr.u32.f64 s20, d4", {"d": d, "fpscr": 0})            # -0.3 -> 0
+    assert got["d"][10] & 0xFFFFFFFF == 0 and got["fpscr"] & 0x1F == 0x10

@@ -7,8 +7,7 @@ The FPSCR is ``GetReg``/``SetReg`` 18. The FP value operations are defined in
 :mod:`translator.jit.ir` and emitted by :mod:`translator.jit.x86emit_vfp`.
 
 Left to the interpreter (NotImplementedError -> Fallback): the fused multiply-adds (VFMA,
-VFMS, VFNMA, VFNMS: SSE2 has no fused multiply-add), VCVTR (float -> integer in the FPSCR's
-rounding mode), fixed-point and half-precision VCVT, VMSR and VMRS of anything but the FPSCR,
+VFMS, VFNMA, VFNMS: SSE2 has no fused multiply-add), fixed-point and half-precision VCVT, VMSR and VMRS of anything but the FPSCR,
 8/16-bit scalar moves (NEON), and the ARMv8 VRINT/VSEL/VMAXNM family.
 """
 from __future__ import annotations
@@ -148,14 +147,14 @@ def _vcvt_ds(c: Ctx, i) -> None:
 
 @lifter(*(f"VCVT_{a}_{b}" for a, b in (("f32", "u32"), ("f32", "s32"), ("f64", "u32"),
                                          ("f64", "s32"), ("u32", "f32"), ("s32", "f32"),
-                                         ("u32", "f64"), ("s32", "f64"))))
+                                         ("u32", "f64"), ("s32", "f64"))),
+        "VCVTR_u32_f32", "VCVTR_s32_f32", "VCVTR_u32_f64", "VCVTR_s32_f64")
 def _vcvt_fi(c: Ctx, i) -> None:
     dp = _dp(i)
     prec = "d" if dp else "s"
     if i.to_integer:
-        if not i.round_zero:
-            raise NotImplementedError("VCVTR")
-        set_s(c, i.d, c.b.emit("FToInt", get_f(c, i.m, dp), attr=(prec, not i.unsigned)))
+        attr = (prec, not i.unsigned, bool(i.round_zero))
+        set_s(c, i.d, c.b.emit("FToInt", get_f(c, i.m, dp), attr=attr))
     else:
         set_f(c, i.d, c.b.emit("FFromInt", get_s(c, i.m), attr=(prec, not i.unsigned)), dp)
 

@@ -108,7 +108,8 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     "FNeg": (1, True, False), "FAbs": (1, True, False),    # sign-bit operations, no flags
     "FCvt": (1, True, True),           # attr "s" (f64 -> f32) or "d" (f32 -> f64)
     "FFromInt": (1, True, True),       # attr (prec, signed): 32-bit integer -> float
-    "FToInt": (1, True, True),         # attr (prec, signed): round towards zero, saturate
+    "FToInt": (1, True, True),         # attr (prec, signed[, round_zero]): saturating;
+    #                                    round_zero False: FPSCR rounding (VCVTR)
     "FCmp": (2, True, True),           # attr (prec, signal on quiet NaN): FPSCR NZCV (4 bits)
     "FpscrRead": (1, True, True),      # the FPSCR word with the exception flags folded in
     # control inside a block

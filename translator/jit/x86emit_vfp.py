@@ -251,27 +251,51 @@ class VfpEmitter:
         self._fst(i, XMM0, wide)
 
     def op_FToInt(self, i, op, labels):
-        """Round towards zero with ARM's saturation (NaN -> 0), Invalid when out of range."""
+        """ARM's FPToFixed: round towards zero (VCVT) or by FPSCR.RMode (VCVTR, attr
+        (prec, signed, False)), saturate, NaN -> 0, Invalid (and not Inexact) when out of
+        range."""
         a = self.asm
-        prec, signed = op.attr
+        prec, signed, *rest = op.attr
+        round_zero = rest[0] if rest else True
+        mx = mem(RBP, OFFSETS["mxcsr"])
         self._fld(op.args[0], XMM0, prec == "d")
         if prec != "d":
             a.cvtss2sd(XMM0, XMM0)                   # exact; a signalling NaN raises Invalid
-        lo, hi = _INT_RANGE[signed]
         slow, done, neg, nan, invalid = (a.label() for _ in range(5))
+        if round_zero:
+            lo, hi = _INT_RANGE[signed]              # exclusive: truncates into range
+            below, above = CC.BE, CC.AE
+        else:                                        # inclusive integer bounds: any rounding
+            lo, hi = (-2147483648.0, 2147483647.0) if signed else (0.0, 4294967295.0)
+            below, above = CC.B, CC.A
         a.mov(RAX, _bits(lo), 64)
         a.movq(XMM1, RAX)
         a.ucomisd(XMM0, XMM1)
-        a.jcc(CC.BE, slow)                           # also taken when unordered
+        a.jcc(below, slow)                           # also taken when unordered
         a.mov(RAX, _bits(hi), 64)
         a.movq(XMM1, RAX)
         a.ucomisd(XMM0, XMM1)
-        a.jcc(CC.AE, slow)
-        a.cvttsd2si(RAX, XMM0, 64)                   # in range: exact flags (Inexact)
+        a.jcc(above, slow)
+        cvt = a.cvttsd2si if round_zero else a.cvtsd2si
+        cvt(RAX, XMM0, 64)                           # in range: exact flags (Inexact)
         a.jmp(done)
         a.bind(slow)
         a.ucomisd(XMM0, XMM0)
         a.jcc(CC.P, nan)
+        if not round_zero:
+            # Near the bounds the rounded value decides: convert to 64 bits, and when that
+            # is out of range undo the conversion's flags (ARM raises only Invalid).
+            a.stmxcsr(mx)
+            a.cvtsd2si(RAX, XMM0, 64)
+            if signed:
+                a.movsxd(RCX, RAX)
+                a.cmp(RAX, RCX, 64)
+                a.jcc(CC.E, done)
+            else:
+                a.mov(RCX, RAX, 64)
+                a.shr(RCX, 32, 64)
+                a.jcc(CC.E, done)
+            a.ldmxcsr(mx)
         a.movq(RAX, XMM0)
         a.test(RAX, RAX, 64)
         a.jcc(CC.S, neg)
