@@ -276,3 +276,13 @@ def test_posix_timers_deliver_si_timer_signals(guest, tmp_path, arch, backend):
 def test_sigev_thread_timer_runs_its_function(guest):
     r = run_pytrans("run", guest("posix_timer", "arm", "-pthread"), "thread", timeout=120)
     assert r.stdout.decode() == "sigev_thread create=0\nsigev_thread calls=1\n"
+
+
+def test_arm_legacy_utimes_futimesat_nice(guest, tmp_path):
+    """ARM EABI still has utimes/futimesat/nice; nice(2) returns 0 (qemu-user returns the
+    new nice value, which is what glibc's wrapper computes afterwards, not the syscall)."""
+    r = run_pytrans("run", guest("legacy_calls", "arm"), tmp_path / "f")
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == (
+        "utimes r=0 atime=1000000000.250000000 mtime=1200000000.750000000\n"
+        "futimesat bad usec r=-1 einval=1\nnice r=0 delta=3\nnice clamp r=0 now=19\n")

@@ -895,3 +895,31 @@ def sys_openat2(k: Kernel, dirfd: int, path: int, how: int, size: int) -> int:
 
 
 HANDLERS.update({"close_range": sys_close_range, "openat2": sys_openat2})
+
+
+# ---- legacy timestamps (struct timeval pairs) -----------------------------------------------------
+def _timeval_pair(k: Kernel, addr: int) -> bytes | None:
+    """utimes' timeval[2] as the utimensat timespec[2] the host takes (microseconds
+    checked like the kernel: EINVAL outside 0..999999)."""
+    if not addr:
+        return None
+    lay = k.abi.TIMEVAL
+    out = b""
+    for i in range(2):
+        v = lay.unpack(k.mem.read(addr + i * lay.size, lay.size))
+        if not 0 <= v["tv_usec"] < 10**6:
+            raise OSError(errno.EINVAL, "bad timeval")
+        out += struct.pack("<qq", v["tv_sec"], v["tv_usec"] * 1000)
+    return out
+
+
+def sys_futimesat(k: Kernel, dirfd: int, path: int, times: int) -> int:
+    return hsys("utimensat", host_dirfd(k, dirfd), guest_path(k, path) if path else None,
+                _timeval_pair(k, times), 0)
+
+
+def sys_utimes(k: Kernel, path: int, times: int) -> int:
+    return sys_futimesat(k, AT_FDCWD & 0xFFFFFFFF, path, times)
+
+
+HANDLERS.update({"futimesat": sys_futimesat, "utimes": sys_utimes})

@@ -118,3 +118,15 @@ def sys_ioprio_set(k: Kernel, which: int, who: int, ioprio: int) -> int:
 
 
 HANDLERS.update({"ioprio_get": sys_ioprio_get, "ioprio_set": sys_ioprio_set})
+
+
+def sys_nice(k: Kernel, inc: int) -> int:
+    """ARM's nice(2): x86-64 has no such call, so it is getpriority + setpriority (the
+    kernel clamps the result to -20..19 and returns 0)."""
+    cur = 20 - hsys("getpriority", 0, 0)           # PRIO_PROCESS, self
+    new = max(-20, min(19, cur + max(-40, min(40, k.s32(inc)))))
+    res = hsys("setpriority", 0, 0, new)
+    return -errno.EPERM if res == -errno.EACCES else min(res, 0)
+
+
+HANDLERS.update({"nice": sys_nice})
