@@ -541,3 +541,28 @@ def test_exec_from_a_thread(build, arch):
     r = pytrans(arch, "static", "unicorn", build("proc_threads", arch), "exec")
     assert shell_status(r.returncode) == 4, r.stderr
     assert r.stdout.decode() == "running after an exec from a thread\n"
+
+
+@pytest.mark.parametrize("arch", ["armhf", "arm64"])
+def test_busybox_shell_pipeline_vs_qemu(arch, tmp_path):
+    """The same script under qemu-user, where qemu can run the guest programs the shell
+    execs (that needs binfmt_misc registrations for qemu; without them qemu's own execve
+    of an ARM program fails with ENOEXEC)."""
+    from busybox_fetch import BusyboxUnavailable, fetch_busybox
+    from conftest import qemu_for, run_qemu
+    try:
+        bb = fetch_busybox(arch)
+    except BusyboxUnavailable as e:
+        pytest.skip(str(e))
+    qarch = "arm" if arch == "armhf" else "aarch64"
+    if qemu_for(qarch) is None:
+        pytest.skip(f"qemu-{qarch} is not installed")
+    probe = run_qemu(qarch, bb, "sh", "-c", "busybox true")
+    if probe.returncode != 0:
+        pytest.skip("qemu-user cannot exec guest programs here (no binfmt_misc entry for "
+                    f"{qarch}): {probe.stderr.decode().strip()[:100]}")
+    script = tmp_path / "s.sh"
+    script.write_text(SHELL_SCRIPT)
+    q = run_qemu(qarch, bb, "sh", script, timeout=300)
+    r = run_pytrans("run", bb, "sh", script, timeout=300)
+    assert (r.stdout, r.returncode) == (q.stdout, q.returncode)
