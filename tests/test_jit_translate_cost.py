@@ -25,8 +25,8 @@ def test_spill_slot_templates_match_the_assembler():
             assert x86emit._ST[r][i] == _asm(lambda a: a.mov(mem(RSP, 8 * i), r))
 
 
-def _random_block(rng: random.Random) -> Block:
-    b = Block(0, False)
+def _random_block(rng: random.Random, cls=Block) -> Block:
+    b = cls(0, False)
     vals = [Const(rng.getrandbits(32))]
     for _ in range(rng.randrange(5, 60)):
         k = rng.random()
@@ -209,3 +209,22 @@ def test_pending_signal_exit_from_every_kind_of_link():
     finally:
         jit.cache.close()
         mem.close()
+
+
+def test_forwarding_block_matches_block_plus_optimize():
+    """Building a block with ForwardingBlock (forwarding and folding while emitting) and then
+    optimizing leaves the same guest state as building a plain Block and optimizing."""
+    from translator.jit.passes import ForwardingBlock
+    rng = random.Random(11)
+    for _ in range(300):
+        seed = rng.getrandbits(32)
+        fwd = _random_block(random.Random(seed), ForwardingBlock)
+        plain, orig = (_random_block(random.Random(seed)) for _ in range(2))
+        optimize(fwd)
+        optimize(plain)
+        fwd.validate()
+        assert len(fwd.ops) <= len(plain.ops)
+        regs = [rng.getrandbits(32) for _ in range(4)]
+        flags = {f: rng.getrandbits(1) for f in "NZCV"}
+        w = rng.getrandbits(32)
+        assert _run(fwd, regs, flags, w) == _run(orig, regs, flags, w)
