@@ -196,7 +196,10 @@ class JitBackend:
             optimize(block)
             first_site = len(self.sites)
             try:
-                emitted = Emitter(self.cache.epilogue, self._new_site).emit(block)
+                emitter = self.__dict__.get("_emitter")
+                if emitter is None:            # one per backend: it caches its op methods
+                    emitter = self._emitter = Emitter(self.cache.epilogue, self._new_site)
+                emitted = emitter.emit(block)
                 code = emitted.asm.link(self.cache.next_address())
                 addr = self.cache.install(code)
             except CodeCacheFull:

@@ -144,7 +144,6 @@ _SETF_CODE: dict = {}
 _BY_KIND = {"get": _GET_CODE, "set": _SET_CODE, "getf": _GETF_CODE, "setf": _SETF_CODE}
 
 
-_METHOD = {}                # opcode -> "op_<opcode>" (saves building the name per op)
 
 
 class Emitter(VfpEmitter):
@@ -153,6 +152,8 @@ class Emitter(VfpEmitter):
     def __init__(self, epilogue: int, new_site: Callable[[tuple[int, bool]], int]):
         self.epilogue = epilogue
         self.new_site = new_site
+        self._ops: dict[str, Callable] = {}   # opcode -> bound op_ method (an Emitter may be
+                                              # reused for many blocks)
 
     # ---- operands -----------------------------------------------------------------------
     def load(self, a, reg) -> None:
@@ -209,12 +210,12 @@ class Emitter(VfpEmitter):
         if code is None:
             code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
         self.buf += code
-        names = _METHOD
+        ops = self._ops
         for i, op in enumerate(block.ops):
-            name = names.get(op.opcode)
-            if name is None:
-                name = names[op.opcode] = "op_" + op.opcode
-            getattr(self, name)(i, op, labels)
+            fn = ops.get(op.opcode)
+            if fn is None:
+                fn = ops[op.opcode] = getattr(self, "op_" + op.opcode)
+            fn(i, op, labels)
         self.terminal(block, out)
         return out
 
