@@ -12,6 +12,7 @@
 #include <spawn.h>
 #include <sys/select.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <sys/stat.h>
@@ -157,6 +158,17 @@ int main(int argc, char **argv) {
         r = posix_spawn(&pid, "/bin/true", NULL, NULL, ok, environ);
         printf("posix_spawn true: %d status=%d\n", r, wait_status(pid));
         printf("no children left: %d\n", (int)wait(NULL));
+        return 0;
+    }
+    if (!strcmp(mode, "bigvfork")) {        /* vfork with a large, mostly untouched mapping */
+        char *big = mmap(NULL, 512 << 20, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        big[12345] = 1;
+        static volatile int x = 1;
+        pid_t pid = vfork();
+        if (pid == 0) { x = 2; big[4096 * 1000] = 7; _exit(3); }
+        int st = wait_status(pid);
+        printf("x=%d big=%d,%d status=%d\n", x, big[12345], big[4096 * 1000], st);
         return 0;
     }
     if (!strcmp(mode, "vfork")) {

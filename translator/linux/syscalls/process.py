@@ -11,7 +11,7 @@ import sys
 
 from frontends.aarch64.abi import SYSINFO as HOST_SYSINFO   # x86-64 has the same LP64 layout
 
-from ...memory import PROT_READ, PROT_WRITE, GuestFault
+from ...memory import PAGE_SIZE, PROT_READ, PROT_WRITE, GuestFault
 from .. import threads
 from ..host import hsys
 from ..kernel import GuestExit, Kernel
@@ -516,14 +516,53 @@ class _Iovec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
 
 
+_CHUNK = 1 << 20
+
+
 def _copy_back_child_memory(k: Kernel, pid: int) -> None:
-    """Copy the vfork child's private writable guest memory into ours (process_vm_readv)."""
+    """Copy the pages of the vfork child's private writable guest memory that differ from
+    ours. Only pages present in the child (its /proc/PID/pagemap) are read, so the untouched
+    pages of large mappings cost nothing and are never made real in the parent."""
     libc = ctypes.CDLL(None, use_errno=True)
-    for v in list(k.mem.vmas):
-        if not v.prot & PROT_WRITE or v.shared:
-            continue
-        iov = _Iovec(k.mem.base + v.start, v.end - v.start)
-        libc.process_vm_readv(pid, ctypes.byref(iov), 1, ctypes.byref(iov), 1, 0)
+    buf = ctypes.create_string_buffer(_CHUNK)
+    local = _Iovec(ctypes.addressof(buf), 0)
+    try:
+        pagemap = open(f"/proc/{pid}/pagemap", "rb")
+    except OSError:
+        return
+    with pagemap:
+        for v in list(k.mem.vmas):
+            if not v.prot & PROT_WRITE or v.shared:
+                continue
+            first = (k.mem.base + v.start) // PAGE_SIZE
+            pagemap.seek(first * 8)
+            entries = memoryview(pagemap.read((v.end - v.start) // PAGE_SIZE * 8)).cast("Q")
+            i = 0
+            while i < len(entries):
+                if not entries[i] >> 62:            # neither present nor swapped
+                    i += 1
+                    continue
+                j = i
+                while j < len(entries) and entries[j] >> 62 and j - i < _CHUNK // PAGE_SIZE:
+                    j += 1
+                _copy_back_run(libc, buf, local, pid, k.mem.base + v.start + i * PAGE_SIZE,
+                               (j - i) * PAGE_SIZE)
+                i = j
+
+
+def _copy_back_run(libc, buf, local: _Iovec, pid: int, host: int, n: int) -> None:
+    local.len = n
+    remote = _Iovec(host, n)
+    got = libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    if got <= 0:
+        return
+    theirs = memoryview(buf)[:got]
+    ours = ctypes.string_at(host, got)
+    if theirs == ours:
+        return
+    for off in range(0, got, PAGE_SIZE):
+        if theirs[off:off + PAGE_SIZE] != ours[off:off + PAGE_SIZE]:
+            ctypes.memmove(host + off, ctypes.addressof(buf) + off, min(PAGE_SIZE, got - off))
 
 
 def vfork_child_exits(k: Kernel) -> None:
