@@ -85,6 +85,9 @@ class SignalState:
     saved_mask: int | None = None         # sigsuspend/ppoll: the mask to restore on return
     restart: tuple[int, int] | None = None  # (restart code, original arg0) of an interrupted call
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Set whenever a signal is queued here: wakes this thread's sigsuspend/pause/sigtimedwait
+    # (on any host thread; the main thread is also woken by the host wake-up signal).
+    wakeup: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def on_alt_stack(self, sp: int) -> bool:
         return self.alt_flags != SS_DISABLE and self.alt_sp < sp <= self.alt_sp + self.alt_size
@@ -136,6 +139,7 @@ def post(k: "Kernel", info: SigInfo, wake: bool = True) -> None:
             return    # standard signals do not queue
         queue.append(info)
         st.pending |= bit(sig)
+    st.wakeup.set()
     if wake and st.ready():
         k.wake()
 

@@ -82,10 +82,16 @@ def sys_sigpending(k: Kernel, out: int) -> int:
     return 0
 
 
-def _wait_for_signal() -> None:
-    """Sleep until the host wake-up signal cuts the wait short (SyscallInterrupted)."""
-    while True:
-        time.sleep(3600)
+def _wait_for_signal(k: Kernel) -> None:
+    """Sleep until a signal for a handler (or a default action) is ready, then end the call
+    with SyscallInterrupted (the gate turns it into EINTR or a restart)."""
+    st = k.sig
+    while not st.ready():
+        st.wakeup.clear()
+        if st.ready():
+            break
+        st.wakeup.wait(3600)
+    raise SyscallInterrupted
 
 
 def sys_rt_sigsuspend(k: Kernel, mask: int, sigsetsize: int) -> int:
@@ -95,14 +101,12 @@ def sys_rt_sigsuspend(k: Kernel, mask: int, sigsetsize: int) -> int:
     k.sig.saved_mask, k.sig.mask = k.sig.mask, new
     # Ends with SyscallInterrupted once a signal is ready: the gate turns it into
     # -ERESTARTNOHAND (EINTR after the handler; the frame saves the original mask).
-    if k.sig.ready():
-        raise SyscallInterrupted
-    _wait_for_signal()
+    _wait_for_signal(k)
     return 0
 
 
 def sys_pause(k: Kernel) -> int:
-    _wait_for_signal()
+    _wait_for_signal(k)
     return 0
 
 
@@ -126,25 +130,19 @@ def _sigtimedwait(k: Kernel, uthese: int, uinfo: int, uts: int, sigsetsize: int,
             return -errno.EINVAL
         timeout = ts["tv_sec"] + ts["tv_nsec"] / 1e9
     st = k.sig
-    # While waiting the signals are unblocked for wake-ups, but taken here, not delivered.
-    saved = st.mask
+    # The awaited signals are taken here, not delivered; another signal ready for a handler
+    # ends the wait with EINTR (SyscallInterrupted).
     deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        while not st.pending & these:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                return -errno.EAGAIN
-            st.mask = saved & ~these
-            k.interruptible = True
-            try:
-                time.sleep(min(left, 3600) if left is not None else 3600)
-            except SyscallInterrupted:
-                if st.pending & ~saved & ~these:
-                    raise      # another signal for a handler: EINTR
-            finally:
-                st.mask = saved
-    finally:
-        st.mask = saved
+    while not st.pending & these:
+        if st.ready():
+            raise SyscallInterrupted
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return -errno.EAGAIN
+        st.wakeup.clear()
+        if st.pending & these or st.ready():
+            continue
+        st.wakeup.wait(min(left, 3600) if left is not None else 3600)
     ready = st.pending & these
     sig = (ready & -ready).bit_length()
     info = sd._dequeue(st, sig)
