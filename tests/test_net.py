@@ -96,6 +96,8 @@ not a socket r=-1 enotsock=1
 huge control r=-1 enobufs=1
 too many iovecs r=-1 emsgsize=1
 recv with huge control room r=1 controllen=0
+SCM_RIGHTS bad fd r=-1 ebadf=1
+short cmsg_len r=-1 einval=1
 """
 
 

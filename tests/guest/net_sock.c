@@ -485,5 +485,18 @@ int main(int argc, char **argv) {
                           .msg_controllen = 0x7fffffff};
     printf("recv with huge control room r=%d controllen=%d\n", (int)recvmsg(sv[1], &room, 0),
            (int)room.msg_controllen);
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } bad;
+    memset(&bad, 0, sizeof bad);
+    struct msghdr bh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = bad.buf,
+                        .msg_controllen = sizeof bad.buf};
+    struct cmsghdr *bc = CMSG_FIRSTHDR(&bh);
+    bc->cmsg_level = SOL_SOCKET;
+    bc->cmsg_type = SCM_RIGHTS;
+    bc->cmsg_len = CMSG_LEN(sizeof(int));
+    int nofd = 999;
+    memcpy(CMSG_DATA(bc), &nofd, sizeof nofd);
+    printf("SCM_RIGHTS bad fd r=%d ebadf=%d\n", (int)sendmsg(sv[0], &bh, 0), errno == EBADF);
+    bc->cmsg_len = 5;
+    printf("short cmsg_len r=%d einval=%d\n", (int)sendmsg(sv[0], &bh, 0), errno == EINVAL);
     return 0;
 }
