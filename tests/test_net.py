@@ -87,6 +87,8 @@ abstract getsockname same=1
 abstract recv: abs
 recvmmsg timeout got=1 left_ok=1
 recvmmsg bad timeout r=-1 einval=1
+timestamp n=5 len_ok=1 recent=1 frac_ok=1
+timestampns n=5 len_ok=1 recent=1 frac_ok=1
 bad fd socket op r=-1 ebadf=1
 bad addrlen r=-1 einval=1
 bad address r=-1 efault=1

@@ -252,6 +252,50 @@ static int count_fds(void) {
     return n;
 }
 
+static void timestamps(void) {
+    /* (qemu-user 7.2 refuses SO_TIMESTAMPNS, so this runs after the part compared with it.) */
+    int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sb = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sb;
+    CHECK(bind(b, (struct sockaddr *)&sb, sizeof sb));
+    CHECK(getsockname(b, (struct sockaddr *)&sb, &len));
+    CHECK(connect(a, (struct sockaddr *)&sb, sizeof sb));
+    ssize_t n;
+    /* SO_TIMESTAMP / SO_TIMESTAMPNS: the receive time as a control message, in the guest's
+     * struct timeval / timespec (32-bit fields on 32-bit ARM). */
+    int one = 1;
+    for (int ns = 0; ns < 2; ns++) {
+        CHECK(setsockopt(b, SOL_SOCKET, ns ? SO_TIMESTAMPNS : SO_TIMESTAMP, &one, sizeof one));
+        CHECK(send(a, "stamp", 5, 0));
+        union { char buf[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } tctl;
+        char sbuf[8];
+        struct iovec siov = {sbuf, sizeof sbuf};
+        struct msghdr sh = {.msg_iov = &siov, .msg_iovlen = 1, .msg_control = tctl.buf,
+                            .msg_controllen = sizeof tctl.buf};
+        n = recvmsg(b, &sh, 0);
+        struct cmsghdr *tc = CMSG_FIRSTHDR(&sh);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        long sec = 0, frac = -1;
+        if (tc && !ns && tc->cmsg_type == SCM_TIMESTAMP) {
+            struct timeval tv;
+            memcpy(&tv, CMSG_DATA(tc), sizeof tv);
+            sec = tv.tv_sec; frac = tv.tv_usec;
+        } else if (tc && ns && tc->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(tc), sizeof ts);
+            sec = ts.tv_sec; frac = ts.tv_nsec;
+        }
+        printf("%s n=%d len_ok=%d recent=%d frac_ok=%d\n", ns ? "timestampns" : "timestamp", (int)n,
+               tc && tc->cmsg_len == CMSG_LEN(ns ? sizeof(struct timespec) : sizeof(struct timeval)),
+               sec <= now.tv_sec && sec >= now.tv_sec - 5,
+               frac >= 0 && frac < (ns ? 1000000000L : 1000000L));
+        CHECK(setsockopt(b, SOL_SOCKET, ns ? SO_TIMESTAMPNS : SO_TIMESTAMP, &(int){0}, sizeof(int)));
+    }
+    close(a);
+    close(b);
+}
+
 static void recvmmsg_timeout(void) {
     /* The kernel checks the timeout only after each datagram: with one datagram and
      * MSG_WAITFORONE the call returns 1 and writes back the time left; a bad timeout is
@@ -452,6 +496,7 @@ int main(int argc, char **argv) {
     unix_names(path);
     unlink(path);
     recvmmsg_timeout();
+    timestamps();
     /* Bad input: errors the kernel gives. */
     printf("bad fd socket op r=%d ebadf=%d\n", connect(999, NULL, 0), errno == EBADF);
     int s = socket(AF_INET, SOCK_STREAM, 0);
