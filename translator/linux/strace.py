@@ -53,6 +53,10 @@ SIGNATURES: dict[str, str] = {
     "timerfd_settime": "fd hex ptr ptr", "timerfd_settime64": "fd hex ptr ptr",
     "inotify_init1": "hex", "inotify_add_watch": "fd str hex", "inotify_rm_watch": "fd int",
     "memfd_create": "str hex", "getdents64": "fd ptr uint",
+    "close_range": "uint uint hex", "openat2": "fd str ptr uint", "timer_create": "int ptr ptr",
+    "timer_settime": "int hex ptr ptr", "timer_settime64": "int hex ptr ptr",
+    "timer_delete": "int", "flock": "fd int", "splice": "fd ptr fd ptr uint hex",
+    "sched_setaffinity": "int uint ptr", "prctl": "int hex hex hex hex",
 }
 
 _O = [(0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"),
