@@ -582,3 +582,12 @@ def test_vfork_hand_back_skips_untouched_memory(build, arch):
     assert os.waitstatus_to_exitcode(status) == 0
     assert out.decode() == "x=2 big=1,7 status=3\n"
     assert usage.ru_maxrss < 200 * 1024        # KiB: pytrans and its guest child
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_generated_proc_file_follows_guest_cloexec(build, arch):
+    """Regression: /proc files pytrans generates were always close-on-exec on the host, so
+    one the guest opened without O_CLOEXEC vanished across exec."""
+    r = run_pytrans("run", build("proc_exec", arch), "procfd")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == "fd 3: open\nfd 4: Bad file descriptor\n"

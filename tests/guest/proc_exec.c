@@ -171,6 +171,18 @@ int main(int argc, char **argv) {
         printf("x=%d big=%d,%d status=%d\n", x, big[12345], big[4096 * 1000], st);
         return 0;
     }
+    if (!strcmp(mode, "procfd")) {          /* generated /proc files across exec */
+        int keep = open("/proc/self/cmdline", O_RDONLY);
+        int drop = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        char a[16], b[16];
+        snprintf(a, sizeof a, "%d", keep);
+        snprintf(b, sizeof b, "%d", drop);
+        char *c1[] = {argv[0], "fd", a, NULL};
+        char *c2[] = {argv[0], "fd", b, NULL};
+        run(c1, -1);
+        run(c2, -1);
+        return 0;
+    }
     if (!strcmp(mode, "vfork")) {
         fflush(stdout);
         pid_t pid = vfork();

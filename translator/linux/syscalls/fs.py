@@ -138,6 +138,7 @@ def sys_openat(k: Kernel, dirfd: int, path: int, flags: int, mode: int) -> int:
     p = guest_path(k, path, follow=not flags & k.abi.O_FLAGS["O_NOFOLLOW"])
     special = procfs.open_special(k, p, write=(flags & O_ACCMODE) != os.O_RDONLY)
     if special is not None:
+        os.set_inheritable(special, not flags & O_CLOEXEC)   # the guest's flag, for exec
         return k.fds.install(special)
     p = procfs.stat_path(k, p, True) or p          # /proc/self/fd/N -> the host's entry
     return _install(k, hsys("openat", host_dirfd(k, dirfd), p, oflags_to_host(k, flags), mode))
