@@ -166,9 +166,8 @@ class Kernel:
         resolved inside it, never escaping to the host) is used from there, anything else
         from the host. ``follow=False`` keeps a symlink in the last component (lstat...)."""
         if self.sysroot and p.startswith("/"):
-            candidate = os.path.join(self.sysroot, p.lstrip("/"))
-            if os.path.lexists(candidate):
-                return candidate
+            from ..sysroot import sysroot_path
+            return sysroot_path(self.sysroot, p, follow)
         return p
 
     # ---- the gate ---------------------------------------------------------------------
@@ -311,4 +310,3 @@ from .threads import BLOCKING, thread_local_attr  # noqa: E402
 Kernel.cpu = thread_local_attr("cpu")
 Kernel.sig = thread_local_attr("sig")
 Kernel.interruptible = thread_local_attr("interruptible")
-
