@@ -1948,7 +1948,7 @@ def _load_cache() -> None:
         return
     try:
         with open(path, "rb") as f:
-            data = marshal.load(f)
+            data = marshal.loads(f.read())    # (marshal.load reads a file in small pieces)
         for isa, t in _tables().items():
             saved, codes = data[isa]         # entries are checked when used (lookup)
             if type(saved) is not dict or type(codes) is not dict:
