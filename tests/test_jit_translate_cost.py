@@ -228,3 +228,23 @@ def test_forwarding_block_matches_block_plus_optimize():
         flags = {f: rng.getrandbits(1) for f in "NZCV"}
         w = rng.getrandbits(32)
         assert _run(fwd, regs, flags, w) == _run(orig, regs, flags, w)
+
+
+def test_decoder_cache_keeps_a_few_versions(tmp_path, monkeypatch):
+    """Saving drops the caches of all but the most recently used decoder versions."""
+    import os
+    import time
+
+    from frontends.arm import decoder as d
+    for k in range(6):
+        f = tmp_path / f"armdecode-old{k}.bin"
+        f.write_bytes(b"x")
+        os.utime(f, (time.time() - 100 + k, time.time() - 100 + k))
+    monkeypatch.setattr(d, "_CACHE_PATH", str(tmp_path / "armdecode-current.bin"))
+    monkeypatch.setattr(d._T16, "new", d._T16.new + 1)
+    monkeypatch.setattr(d, "_SAVE_LIMIT", 1 << 30)       # whatever this process decoded
+    d._save_cache()
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert "armdecode-current.bin" in left
+    assert left == sorted(["armdecode-current.bin", "armdecode-old5.bin", "armdecode-old4.bin",
+                           "armdecode-old3.bin"])

@@ -1918,6 +1918,7 @@ class _Table:
 # atomically at exit when the run learnt something, and ignored when unreadable.
 # $PYTRANS_CACHE_DIR (empty: no cache), default $XDG_CACHE_HOME/pytrans or ~/.cache/pytrans.
 _SAVE_LIMIT = 10_000              # keys; random decoder sweeps learn far more: not kept
+_KEEP_VERSIONS = 4
 
 
 def _cache_path() -> str | None:
@@ -1986,13 +1987,17 @@ def _save_cache() -> None:
         with open(tmp, "wb") as f:
             marshal.dump(data, f)
         os.replace(tmp, path)
-        d, me = os.path.split(path)
-        for name in os.listdir(d):        # caches of other decoder versions are stale
-            if name.startswith("armdecode-") and name.endswith(".bin") and name != me:
-                try:
-                    os.unlink(os.path.join(d, name))
-                except OSError:
-                    pass
+        # Keep the caches of the few most recently used decoder versions (several checkouts
+        # may share the directory); older ones are stale.
+        d = os.path.dirname(path)
+        old = sorted((os.path.join(d, n) for n in os.listdir(d)
+                      if n.startswith("armdecode-") and n.endswith(".bin")),
+                     key=os.path.getmtime, reverse=True)[_KEEP_VERSIONS:]
+        for name in old:
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
     except OSError:
         try:
             os.unlink(tmp)
