@@ -20,7 +20,7 @@ import time
 from typing import Callable
 
 from . import signals as sigs
-from .sigdeliver import SigInfo, SyscallInterrupted, bit, post
+from .sigdeliver import SigInfo, SyscallInterrupted, bit, post, undelivered
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
              signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD, signal.SIGWINCH, signal.SIGCONT,
@@ -40,6 +40,8 @@ class KernelRef(list):
 
     def append(self, kernel) -> None:   # noqa: D102 - list.append
         kernel.wake_hook = lambda: signal.pthread_kill(self.main_thread, WAKE)
+        # Another guest thread's blocking host call (read, ppoll): it returns EINTR.
+        kernel.wake_thread_hook = lambda ident: signal.pthread_kill(ident, WAKE)
         super().append(kernel)
 
 
@@ -74,7 +76,9 @@ def _watch(ref: KernelRef, die: Callable[[int], None]) -> None:
         sig = info.si_signo
         k = ref[0] if ref else None
         handler = k.sigactions.get(sig, (sigs.SIG_DFL,))[0] if k is not None else sigs.SIG_DFL
-        blocked = k is not None and k.sig.mask & bit(sig)
+        # Blocked by the process: by every guest thread (else one takes it and dies).
+        blocked = k is not None and (k.sig.mask & bit(sig) if k.threads is None
+                                     else k.threads.route(sig) is None)
         if handler == sigs.SIG_IGN:
             continue
         if handler == sigs.SIG_DFL and not blocked:
@@ -97,6 +101,6 @@ def _watch(ref: KernelRef, die: Callable[[int], None]) -> None:
         # blocking call: repeat it until the signal is taken (or is blocked by the guest).
         for _ in range(200):
             time.sleep(0.01)
-            if not k.sig.pending & ~k.sig.mask & bit(sig):
+            if not undelivered(k, sig):
                 break
             k.wake()

@@ -265,7 +265,9 @@ class Kernel:
             return
         info = SigInfo(sig, code=sigdeliver.SI_USER if code is None else code,
                        pid=self.pid if pid is None else pid, uid=os.getuid())
-        sigdeliver.post(self, info, wake=False)
+        # For the calling thread (SIGPIPE: send_sig(current)), not routed to another one.
+        sigdeliver.post(self, info, wake=False,
+                        thread=None if self.threads is None else threads_current())
 
     def deliver_pending(self) -> None:
         """Deliver signals that are pending and not blocked (a safe point)."""
@@ -275,6 +277,9 @@ class Kernel:
     def wake(self) -> None:
         """Called (from any thread) when a signal became ready: make the backend reach a
         safe point and cut a blocking syscall short."""
+        if self.threads is not None:
+            self.threads.kick_ready()      # every guest thread with a signal ready
+            return
         cpu = self.cpu
         if cpu is not None and hasattr(cpu, "interrupt"):
             cpu.interrupt()
@@ -307,6 +312,7 @@ def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:
 # With guest threads, the CPU and the signal state are the calling thread's (threads.py needs
 # GuestExit from above, hence the late import).
 from .threads import BLOCKING, thread_local_attr  # noqa: E402
+from .threads import current as threads_current  # noqa: E402
 Kernel.cpu = thread_local_attr("cpu")
 Kernel.sig = thread_local_attr("sig")
 Kernel.interruptible = thread_local_attr("interruptible")

@@ -68,13 +68,16 @@ class SigInfo:
     timerid: int = 0
     overrun: int = 0
     esr: int = 0                  # AArch64 faults: the sanitised ESR_EL1 (esr_context)
+    shared: bool = False          # process-directed (re-routed if its thread ends first)
 
 
 @dataclass
 class SignalState:
-    """Per-thread signal state (mask, alternate stack, thread-directed pending signals).
+    """Per-thread signal state (mask, alternate stack, pending signals).
 
-    Held by the Kernel today; a thread implementation gives each guest thread its own."""
+    The Kernel holds the main thread's; threads.py gives each guest thread its own, with
+    ``group`` its ThreadGroup (whose ``shared`` state holds the process-directed signals
+    that every thread blocks)."""
 
     mask: int = 0
     pending: int = 0
@@ -88,6 +91,15 @@ class SignalState:
     # Set whenever a signal is queued here: wakes this thread's sigsuspend/pause/sigtimedwait
     # (on any host thread; the main thread is also woken by the host wake-up signal).
     wakeup: threading.Event = field(default_factory=threading.Event, repr=False)
+    waiting: int = 0                      # signals sigtimedwait takes (unblocked for routing)
+    group: object = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if name == "mask":
+            group = self.__dict__.get("group")
+            if group is not None:
+                group.unblocked(self)     # take the shared signals no longer blocked
 
     def on_alt_stack(self, sp: int) -> bool:
         return self.alt_flags != SS_DISABLE and self.alt_sp < sp <= self.alt_sp + self.alt_size
@@ -115,33 +127,125 @@ def is_ignored(k: "Kernel", sig: int) -> bool:
                                        and sigs.default_action(sig) == "ignore")
 
 
-def post(k: "Kernel", info: SigInfo, wake: bool = True) -> None:
+def post(k: "Kernel", info: SigInfo, wake: bool = True, thread=None) -> None:
     """Queue a signal for the guest (any thread may call this). It is delivered at the next
-    safe point; ``wake`` asks the running backend and any blocking syscall to get there."""
-    st, sig = k.sig, info.signo
+    safe point; ``wake`` asks the running backend and any blocking syscall to get there.
+
+    With guest threads, ``thread`` (a threads.GuestThread) makes it thread-directed
+    (tgkill, SIGEV_THREAD_ID); otherwise it is process-directed and goes where
+    ThreadGroup.route says. A signal for another thread than the caller always wakes it."""
+    sig = info.signo
     if sig == 0:
         return
-    with st.lock:
-        # prepare_signal(): SIGCONT cancels pending stop signals and a stop signal cancels a
-        # pending SIGCONT.
-        cancel = _STOP_SIGNALS if sig == sigs.SIGCONT else \
-            (bit(sigs.SIGCONT) if sig in _STOP_NUMBERS else 0)
-        if st.pending & cancel:
+    group = k.__dict__.get("threads")
+    if group is None:
+        st = k.sig
+        _cancel_stops(st, sig)
+        if _queue(k, st, info, st.mask) and wake and st.ready():
+            k.wake()
+        return
+    for state in [t.sig for t in list(group.threads.values())] + [group.shared]:
+        _cancel_stops(state, sig)
+    if thread is None:
+        info.shared = True
+        thread = group.route(sig)
+        if thread is None:
+            # Every thread blocks it: pending on the process until one unblocks it (or
+            # takes it with sigtimedwait). A thread may have just unblocked it: route again.
+            if _queue(k, group.shared, info, group.main.sig.mask | bit(sig)):
+                again = group.route(sig)
+                if again is not None and group.take_shared(again.sig, bit(sig)):
+                    group.kick(again)
+            return
+        blocked = group.main.sig.mask    # sig_ignored() looks at the thread group leader
+    else:
+        blocked = thread.sig.mask
+    st = thread.sig
+    if _queue(k, st, info, blocked) and (st.ready() | st.waiting) & bit(sig):
+        from .threads import current
+        if wake or thread is not current():
+            group.kick(thread)
+
+
+def _cancel_stops(st: SignalState, sig: int) -> None:
+    """prepare_signal(): SIGCONT cancels pending stop signals and a stop signal cancels a
+    pending SIGCONT."""
+    cancel = _STOP_SIGNALS if sig == sigs.SIGCONT else \
+        (bit(sigs.SIGCONT) if sig in _STOP_NUMBERS else 0)
+    if st.pending & cancel:
+        with st.lock:
             st.pending &= ~cancel
             for s in _STOP_NUMBERS + (sigs.SIGCONT,):
                 if cancel & bit(s):
                     st.infos.pop(s, None)
-    if is_ignored(k, sig) and not st.mask & bit(sig):
-        return        # discarded at generation time, as the kernel does
+
+
+def _queue(k: "Kernel", st: SignalState, info: SigInfo, blocked: int) -> bool:
+    """Add ``info`` to ``st``'s pending signals; False when it is discarded (ignored and
+    not blocked, or a standard signal already pending)."""
+    sig = info.signo
+    if is_ignored(k, sig) and not blocked & bit(sig):
+        return False  # discarded at generation time, as the kernel does
     with st.lock:
-        queue = st.infos.setdefault(sig, [])
         if sig < 32 and st.pending & bit(sig):
-            return    # standard signals do not queue
-        queue.append(info)
+            return False  # standard signals do not queue
+        st.infos.setdefault(sig, []).append(info)
         st.pending |= bit(sig)
     st.wakeup.set()
-    if wake and st.ready():
-        k.wake()
+    return True
+
+
+def requeue_shared(k: "Kernel", st: SignalState) -> None:
+    """A thread ends: the process-directed signals still pending on it go elsewhere."""
+    with st.lock:
+        moved = [(s, i) for s, queue in st.infos.items() for i in queue if i.shared]
+        for s, i in moved:
+            st.infos[s].remove(i)
+            if not st.infos[s]:
+                del st.infos[s]
+                st.pending &= ~bit(s)
+    for _, info in moved:
+        post(k, info)
+
+
+def undelivered(k: "Kernel", sig: int) -> bool:
+    """Whether ``sig`` is pending and unblocked on some thread (not yet taken)."""
+    group = k.__dict__.get("threads")
+    states = [k.sig] if group is None else [t.sig for t in list(group.threads.values())]
+    return any(st.ready() & bit(sig) for st in states)
+
+
+def is_queued(k: "Kernel", info: SigInfo) -> bool:
+    """Whether this very siginfo is still pending somewhere (a timer's overrun counting)."""
+    group = k.__dict__.get("threads")
+    states = [k.sig] if group is None else \
+        [t.sig for t in list(group.threads.values())] + [group.shared]
+    for st in states:
+        with st.lock:
+            if any(i is info for i in st.infos.get(info.signo, ())):
+                return True
+    return False
+
+
+def pending_set(k: "Kernel") -> int:
+    """The calling thread's pending signals and the process's shared ones (sigpending)."""
+    group = k.__dict__.get("threads")
+    return k.sig.pending | (group.shared.pending if group is not None else 0)
+
+
+def sleep(k: "Kernel", seconds: float) -> None:
+    """Sleep for a guest syscall (nanosleep); a signal ready for this thread ends it early
+    with SyscallInterrupted (any guest thread: posting sets its ``wakeup`` event)."""
+    st = k.sig
+    deadline = time.monotonic() + seconds
+    while True:
+        st.wakeup.clear()
+        if st.ready():
+            raise SyscallInterrupted
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        st.wakeup.wait(left)
 
 
 def _dequeue(st: SignalState, sig: int) -> SigInfo:

@@ -12,6 +12,14 @@ A thread gives the lock up while it blocks in a syscall (read, futex wait, nanos
 when the preemption ticker asks it to (``cpu.interrupt()``: the backend stops at its next safe
 point and calls :meth:`ThreadGroup.preempt_point`), so a spinning thread cannot starve others.
 The futex table lives here too: futex words are guest memory, waiters are host events.
+
+Signals (sigdeliver.py) are per thread as in the kernel: a thread-directed signal (tgkill,
+a fault) is queued on its thread; a process-directed one (kill, host signals, timers) goes to
+the main thread if it does not block it, else to some thread that does not
+(:meth:`ThreadGroup.route`, complete_signal()), else it waits in the process's shared
+pending set until a thread unblocks it (or takes it with sigtimedwait).
+:meth:`ThreadGroup.kick` brings a thread with a signal to a safe point: its CPU stops, and
+a futex wait, Python-level wait or host blocking call (the CLI's wake-up signal) is cut short.
 """
 from __future__ import annotations
 
@@ -94,15 +102,19 @@ class GuestThread:
         self.interruptible = False     # inside a blocking syscall a signal may cut short
         self.host: threading.Thread | None = None
         self.ident: int | None = None
+        self.blocking = False          # inside a syscall that gave the CPU up (unlocked())
+        self.exiting = False           # takes no more process-directed signals
+        self.futex_waiter: _Waiter | None = None
 
 
 class _Waiter:
-    __slots__ = ("event", "bitset", "addr")
+    __slots__ = ("event", "bitset", "addr", "woken")
 
     def __init__(self, addr: int, bitset: int):
         self.event = threading.Event()
         self.bitset = bitset
         self.addr = addr
+        self.woken = False          # FUTEX_WAKE took it (the event is also set by signals)
 
 
 # The guest thread this host thread runs (None on threads that run no guest code).
@@ -148,6 +160,9 @@ class ThreadGroup:
         main = GuestThread(self, kernel.pid, kernel.cpu, kernel.sig, kernel.tid_address)
         main.ident = threading.get_ident()
         self.main = main
+        from .sigdeliver import SignalState
+        self.shared = SignalState()              # process-directed signals every thread blocks
+        main.sig.group = self
         self.threads: dict[int, GuestThread] = {main.tid: main}
         self.futexes: dict[int, list[_Waiter]] = {}
         self.end: GuestExit | None = None        # set once: how the whole group ends
@@ -162,10 +177,15 @@ class ThreadGroup:
     @contextmanager
     def unlocked(self) -> Iterator[None]:
         """Give the CPU up around a blocking call; take it back (and notice a group exit)."""
+        t = current()
+        if t is not None:
+            t.blocking = True
         self.lock.release()
         try:
             yield
         finally:
+            if t is not None:
+                t.blocking = False
             self.lock.acquire()
             self.check_exit()
 
@@ -183,14 +203,80 @@ class ThreadGroup:
                             self.end.reason)
 
     def _tick(self) -> None:
-        """Ask the running thread to stop at a safe point while others wait for the CPU."""
+        """Ask the running thread to stop at a safe point while others wait for the CPU;
+        kick again threads with a signal ready (a wake-up can race with a blocking call)."""
         while self.end is None and len(self.threads) > 1:
             time.sleep(QUANTUM)
-            if self.lock.waiters:
-                owner = self.lock.owner
-                for t in list(self.threads.values()):
-                    if t.ident == owner:
-                        t.cpu.interrupt()
+            owner = self.lock.owner
+            for t in list(self.threads.values()):
+                if t.ident == owner and self.lock.waiters:
+                    t.cpu.interrupt()
+                elif t.sig.ready() and (t.blocking or t.futex_waiter is not None):
+                    self.kick(t)
+
+    # ---- signals ------------------------------------------------------------------------
+    def route(self, sig: int) -> GuestThread | None:
+        """The thread a process-directed signal goes to (complete_signal): the main thread
+        if it does not block it, else the first thread that does not (a thread in
+        sigtimedwait does not block what it waits for); None when every thread blocks it."""
+        b = 1 << (sig - 1)
+        for t in [self.main, *self.threads.values()]:
+            if t.tid in self.threads and not t.exiting \
+                    and not t.sig.mask & ~t.sig.waiting & b:
+                return t
+        return None
+
+    def take_shared(self, st, bits: int) -> int:
+        """Move the shared pending signals in ``bits`` to thread state ``st`` (a thread that
+        unblocked them or waits for them dequeues them from there); returns what moved."""
+        sh = self.shared
+        if self.kernel.__dict__.get("threads") is not self or not sh.pending & bits:
+            return 0
+        with sh.lock:
+            moved = sh.pending & bits
+            infos = {s: sh.infos.pop(s) for s in list(sh.infos) if moved & (1 << (s - 1))}
+            sh.pending &= ~moved
+        with st.lock:
+            for s, queue in infos.items():
+                if s < 32 and st.pending & (1 << (s - 1)):
+                    continue        # standard signals do not queue
+                st.infos.setdefault(s, []).extend(queue)
+            st.pending |= moved
+        st.wakeup.set()
+        return moved
+
+    def unblocked(self, st) -> None:
+        """A thread's mask changed: it takes the shared signals it no longer blocks."""
+        if self.shared.pending & ~st.mask:
+            self.take_shared(st, ~st.mask)
+
+    def kick(self, t: GuestThread) -> None:
+        """Bring guest thread ``t`` to a safe point to take a signal: stop its CPU, end its
+        futex wait or Python-level wait, cut its blocking host call short (EINTR through
+        the CLI's wake-up signal; the gate turns it into a restart or EINTR)."""
+        t.cpu.interrupt()
+        t.sig.wakeup.set()
+        w = t.futex_waiter
+        if w is not None:
+            w.event.set()
+        if t.ident == threading.get_ident():
+            return
+        k = self.kernel
+        if t is self.main:
+            if k.wake_hook is not None:
+                k.wake_hook()
+        elif t.blocking and getattr(k, "wake_thread_hook", None) is not None \
+                and t.ident is not None:
+            try:
+                k.wake_thread_hook(t.ident)
+            except (ProcessLookupError, OSError):
+                pass            # it just ended
+
+    def kick_ready(self) -> None:
+        """Kick every thread that has a signal ready (Kernel.wake with threads)."""
+        for t in list(self.threads.values()):
+            if t.sig.ready():
+                self.kick(t)
 
     # ---- creating and ending threads ------------------------------------------------------
     def clone(self, flags: int, stack: int, ptid: int, tls: int, ctid: int) -> int:
@@ -204,7 +290,7 @@ class ThreadGroup:
         if flags & CLONE_SETTLS:
             cpu.set_tls(tls)
         from .sigdeliver import SignalState
-        sig = SignalState(mask=k.sig.mask)
+        sig = SignalState(mask=k.sig.mask, group=self)
         t = GuestThread(self, 0, cpu, sig, ctid if flags & CLONE_CHILD_CLEARTID else 0)
         started = threading.Event()
         t.host = threading.Thread(target=self._thread_main, args=(t, started), daemon=True)
@@ -245,6 +331,7 @@ class ThreadGroup:
     def _thread_gone(self, t: GuestThread) -> None:
         """sys_exit's clean-up: clear and wake the clear-child-tid word (pthread_join)."""
         k = self.kernel
+        t.exiting = True
         if t.clear_tid and self.end is None:
             try:
                 k.mem.write_u32(t.clear_tid, 0)
@@ -252,6 +339,10 @@ class ThreadGroup:
             except Exception:   # noqa: BLE001 - an unmapped word: the kernel ignores it too
                 pass
         self.threads.pop(t.tid, None)
+        if self.end is None:
+            # Process-directed signals it had not taken yet go to another thread.
+            from .sigdeliver import requeue_shared
+            requeue_shared(k, t.sig)
         for backend in (t.cpu, getattr(t.cpu, "interp", None)):
             if backend is not None and backend in k.mem.listeners and t is not self.main:
                 k.mem.listeners.remove(backend)
@@ -277,6 +368,13 @@ class ThreadGroup:
         for t in list(self.threads.values()):
             if t.ident != me:
                 t.cpu.interrupt()
+                t.sig.wakeup.set()          # Python-level waits (nanosleep, sigsuspend)
+                hook = getattr(self.kernel, "wake_thread_hook", None)
+                if t is not self.main and t.blocking and hook is not None:
+                    try:
+                        hook(t.ident)       # a blocking host call (read) ends with EINTR
+                    except (ProcessLookupError, OSError):
+                        pass
         # The main thread may block in a host call (pause, read): the CLI's wake-up signal
         # cuts that short (hostsig.py), and the gate then sees the group's end.
         if self.main.ident != me and self.kernel.wake_hook is not None:
@@ -312,17 +410,35 @@ class ThreadGroup:
             return -errno.EAGAIN
         w = _Waiter(addr, bitset)
         self.futexes.setdefault(addr, []).append(w)
-        woken = False
+        t = current()
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
+            if t is not None:
+                t.futex_waiter = w      # a signal for this thread sets w.event (kick)
             with self.unlocked():
-                woken = w.event.wait(timeout)
+                while not w.woken and self.end is None:
+                    if t is not None and t.sig.ready():
+                        break
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        break
+                    w.event.wait(left)
+                    w.event.clear()
         finally:
+            if t is not None:
+                t.futex_waiter = None
             queue = self.futexes.get(w.addr)
             if queue is not None and w in queue:
                 queue.remove(w)
                 if not queue:
                     del self.futexes[w.addr]
-        return 0 if woken else -errno.ETIMEDOUT
+        if w.woken:
+            return 0
+        if t is not None and t.sig.ready():
+            # A signal for a handler: -ERESTARTSYS (restarted or EINTR) from the gate.
+            from .sigdeliver import SyscallInterrupted
+            raise SyscallInterrupted
+        return -errno.ETIMEDOUT
 
     def wake(self, addr: int, n: int, bitset: int) -> int:
         queue = self.futexes.get(addr)
@@ -334,6 +450,7 @@ class ThreadGroup:
                 break
             if w.bitset & bitset:
                 queue.remove(w)
+                w.woken = True
                 w.event.set()
                 woken += 1
         if not queue:

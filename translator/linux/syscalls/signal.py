@@ -12,6 +12,7 @@ import time
 from ...memory import PROT_WRITE
 from .. import signals as sigs
 from .. import sigdeliver as sd
+from ..host import hsys
 from ..kernel import Kernel
 from ..sigdeliver import SigInfo, SyscallInterrupted
 
@@ -37,10 +38,15 @@ def sys_rt_sigaction(k: Kernel, sig: int, act: int, oact: int, sigsetsize: int) 
         k.sigactions[sig] = (new["sa_handler"], new["sa_flags"], new["sa_restorer"],
                              new["sa_mask"] & ~UNBLOCKABLE)
         if sd.is_ignored(k, sig):
-            # Setting SIG_IGN (or SIG_DFL for an ignore-by-default signal) discards it.
-            with k.sig.lock:
-                k.sig.pending &= ~sd.bit(sig)
-                k.sig.infos.pop(sig, None)
+            # Setting SIG_IGN (or SIG_DFL for an ignore-by-default signal) discards it, in
+            # every thread and the process's shared set.
+            group = k.threads
+            states = [k.sig] if group is None else \
+                [t.sig for t in list(group.threads.values())] + [group.shared]
+            for st in states:
+                with st.lock:
+                    st.pending &= ~sd.bit(sig)
+                    st.infos.pop(sig, None)
     return 0
 
 
@@ -73,12 +79,12 @@ def sys_rt_sigprocmask(k: Kernel, how: int, nset: int, oset: int, sigsetsize: in
 def sys_rt_sigpending(k: Kernel, out: int, sigsetsize: int) -> int:
     if sigsetsize > 8:
         return -errno.EINVAL
-    k.mem.write(out, (k.sig.pending & k.sig.mask).to_bytes(8, "little")[:sigsetsize])
+    k.mem.write(out, (sd.pending_set(k) & k.sig.mask).to_bytes(8, "little")[:sigsetsize])
     return 0
 
 
 def sys_sigpending(k: Kernel, out: int) -> int:
-    k.mem.write_u32(out, k.sig.pending & k.sig.mask & 0xFFFFFFFF)
+    k.mem.write_u32(out, sd.pending_set(k) & k.sig.mask & 0xFFFFFFFF)
     return 0
 
 
@@ -131,18 +137,27 @@ def _sigtimedwait(k: Kernel, uthese: int, uinfo: int, uts: int, sigsetsize: int,
         timeout = ts["tv_sec"] + ts["tv_nsec"] / 1e9
     st = k.sig
     # The awaited signals are taken here, not delivered; another signal ready for a handler
-    # ends the wait with EINTR (SyscallInterrupted).
+    # ends the wait with EINTR (SyscallInterrupted). While waiting, process-directed
+    # signals in ``these`` are routed to this thread as if unblocked (the kernel's
+    # real_blocked), and ones every thread blocked are taken from the shared set.
     deadline = None if timeout is None else time.monotonic() + timeout
-    while not st.pending & these:
-        if st.ready():
-            raise SyscallInterrupted
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            return -errno.EAGAIN
-        st.wakeup.clear()
-        if st.pending & these or st.ready():
-            continue
-        st.wakeup.wait(min(left, 3600) if left is not None else 3600)
+    group = k.threads
+    st.waiting = these
+    try:
+        if group is not None:
+            group.take_shared(st, these)
+        while not st.pending & these:
+            if st.ready():
+                raise SyscallInterrupted
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return -errno.EAGAIN
+            st.wakeup.clear()
+            if st.pending & these or st.ready():
+                continue
+            st.wakeup.wait(min(left, 3600) if left is not None else 3600)
+    finally:
+        st.waiting = 0
     ready = st.pending & these
     sig = (ready & -ready).bit_length()
     info = sd._dequeue(st, sig)
@@ -220,26 +235,48 @@ def sys_kill(k: Kernel, pid: int, sig: int) -> int:
     return 0
 
 
+def _send_to_thread(k: Kernel, tid: int, sig: int) -> int | None:
+    """A thread-directed signal to guest thread ``tid`` of this process (SI_TKILL, as
+    tgkill/tkill send it); None when ``tid`` is not one of ours."""
+    group = k.threads
+    if group is None:
+        if tid != k.pid:
+            return None
+        if sig:
+            sd.post(k, _info_from(k, sig, sd.SI_TKILL), wake=False)
+        return 0
+    t = group.threads.get(tid)
+    if t is None or t.exiting:
+        return None
+    if sig:
+        sd.post(k, _info_from(k, sig, sd.SI_TKILL), wake=False, thread=t)
+    return 0
+
+
 def sys_tgkill(k: Kernel, tgid: int, tid: int, sig: int) -> int:
     if not 0 <= sig <= sigs.NSIG:
         return -errno.EINVAL
     tgid, tid = k.s32(tgid), k.s32(tid)
     if tgid <= 0 or tid <= 0:
         return -errno.EINVAL
-    if tgid == k.pid and tid == k.pid:
-        if sig:
-            sd.post(k, _info_from(k, sig, sd.SI_TKILL), wake=False)
-        return 0
+    if tgid == k.pid:
+        res = _send_to_thread(k, tid, sig)
+        return -errno.ESRCH if res is None else res
     if tgid == tid:
-        os.kill(tid, sig)    # the main thread of another (single-threaded) process
+        os.kill(tid, sig)    # the main thread of another process (its forwarder takes it)
         return 0
-    return -errno.ESRCH
+    return hsys("tgkill", tgid, tid, sig)   # a thread of another process
 
 
 def sys_tkill(k: Kernel, tid: int, sig: int) -> int:
+    if not 0 <= sig <= sigs.NSIG:
+        return -errno.EINVAL
     tid = k.s32(tid)
     if tid <= 0:
         return -errno.EINVAL
+    res = _send_to_thread(k, tid, sig)
+    if res is not None:
+        return res
     return sys_tgkill(k, tid, tid, sig)
 
 

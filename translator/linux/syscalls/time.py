@@ -10,6 +10,7 @@ import time
 from ...memory import PROT_WRITE
 from ..host import hsys
 from ..kernel import Kernel
+from .. import sigdeliver as sd
 from ..sigdeliver import SyscallInterrupted
 from ..structs import Layout
 
@@ -89,7 +90,7 @@ def _sleep(k: Kernel, clk: int, flags: int, req: int, rem: int, lay: Layout) -> 
     if ns > 0:
         end = time.monotonic_ns() + ns
         try:
-            time.sleep(ns / 1e9)
+            sd.sleep(k, ns / 1e9)      # ends early for a signal, on any guest thread
         except SyscallInterrupted:
             # Cut short by a signal for a guest handler: EINTR with the time left in *rem.
             if rem and not flags & TIMER_ABSTIME:

@@ -15,7 +15,6 @@ import threading
 import time
 
 from .. import sigdeliver as sd
-from .. import threads as guest_threads
 from ..kernel import Kernel
 from ..structs import Layout
 
@@ -100,24 +99,16 @@ class PosixTimer:
     def _fire(self, fires: int) -> None:
         if self.notify == SIGEV_NONE:
             return
-        st = self.target.sig if self.target is not None else self.k.sig
         prev = self.info
         if prev is not None:
-            with st.lock:
-                queued = any(i is prev for i in st.infos.get(self.signo, ()))
-            if queued:             # still pending: the kernel counts an overrun instead
+            if sd.is_queued(self.k, prev):   # still pending: the kernel counts an overrun
                 prev.overrun = min(prev.overrun + fires, DELAYTIMER_MAX)
                 return
             self.overrun_last = prev.overrun
         self.info = sd.SigInfo(self.signo, code=sd.SI_TIMER, kind="timer", value=self.value,
                                timerid=self.id, overrun=fires - 1)
-        # post() files the signal on the calling host thread's guest thread: act as the
-        # target thread (SIGEV_THREAD_ID) for the call, this host thread runs no guest code.
-        guest_threads._current.thread = self.target
-        try:
-            sd.post(self.k, self.info, wake=True)
-        finally:
-            guest_threads._current.thread = None
+        # SIGEV_THREAD_ID: to the target thread; else process-directed (routed).
+        sd.post(self.k, self.info, wake=True, thread=self.target)
 
 
 def _timers(k: Kernel) -> dict[int, PosixTimer]:
@@ -211,10 +202,7 @@ def sys_timer_getoverrun(k: Kernel, timer_id: int) -> int:
     # The overrun of the signal delivered last (the one the handler is looking at).
     info = t.info
     if info is not None:
-        st = t.target.sig if t.target is not None else k.sig
-        with st.lock:
-            delivered = not any(i is info for i in st.infos.get(t.signo, ()))
-        if delivered:
+        if not sd.is_queued(k, info):
             return info.overrun
     return t.overrun_last
 

@@ -1,0 +1,163 @@
+"""Signals and guest threads together (translator/linux/threads.py + sigdeliver.py):
+thread-directed signals (pthread_kill, tgkill), per-thread masks and pending sets,
+process-directed signals routed like the kernel's complete_signal() (main thread first, else a
+thread that does not block it, else pending on the process until a thread unblocks or
+sigwaits), pthread_cancel through glibc's SIGCANCEL at cancellation points, faults in worker
+threads — on both ARM32 backends and AArch64, compared with exact expected output that
+qemu-user gives too."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, run_pytrans, run_qemu, shell_status
+
+CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
+CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
+# (arch, compiler flags, backend)
+CONFIGS = [("arm", "-marm", "unicorn"), ("arm", "-mthumb", "unicorn"), ("arm", "-marm", "jit"),
+           ("arm", "-mthumb", "jit"), ("aarch64", "", "unicorn")]
+IDS = [f"{a}{f}-{b}" for a, f, b in CONFIGS]
+
+KILL_OUT = """\
+pthread_kill(worker, 0)=0
+main computed 2820230816 while the worker ran its handler
+handler: sig=10 tls=1 tid_ok=1 code=-6 pid_ok=1
+tgkill(no such tid)=-1 ESRCH=1
+tkill(no such tid)=-1 ESRCH=1
+tgkill(main, 0)=0
+worker sigpending: usr2=1 handled=0
+main sigpending: usr2=0
+after unblock in worker: sig=12 tls=2 tid_ok=1 code=-6
+kill from worker: handled by main=1 tid_ok=1 code=0
+SIGALRM taken by worker=1 tid_ok=1 alarms=1 main pending=0
+process pending before sigwait: usr2=1
+sigwait got 12 code=0 pid_ok=1
+sigwait got 10 code=0 pid_ok=1
+sigwait got 10 code=0 pid_ok=1
+sigwait got 10 code=0 pid_ok=1
+handlers run=0 pending after=0
+done
+"""
+
+CANCEL_OUT = """\
+cleanup: cond_wait (mutex held: 1)
+cond_wait: cancel=0 join=0 canceled=1
+mutex free after cancel: 1
+cleanup: nanosleep inner
+cleanup: nanosleep outer
+nanosleep: cancel=0 join=0 canceled=1
+cleanup: read
+read: cancel=0 join=0 canceled=1
+disabled worker slept through the cancel
+disabled: cancel=0 join=0 canceled=0
+disabled: result=7
+cleanup: testcancel
+testcancel: cancel=0 join=0 canceled=1
+done
+"""
+
+FAULT_OUT = """\
+worker caught 5 faults: tls=7 tid_ok=1 code=1 on_altstack=1
+main computed 2205786960, main altstack disabled=1
+"""
+# tsig_fault modes in which a worker's unhandled fault kills the process.
+FATAL = {"die": ("worker faults now\n", 11), "ill": ("worker executes an undefined instruction\n", 4)}
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tsig")
+    cache = {}
+
+    def _build(name: str, arch: str, flags: str = "", link: str = "-static"):
+        key = (name, arch, flags, link)
+        if key not in cache:
+            cc = CC[arch]
+            if shutil.which(cc) is None:
+                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
+            exe = out / f"{name}-{arch}{flags}{link}"
+            cmd = [cc, link, "-O1", "-pthread", "-o", str(exe),
+                   str(ROOT / "tests/guest" / f"{name}.c")] + ([flags] if flags else [])
+            subprocess.run(cmd, check=True)
+            cache[key] = exe
+        return cache[key]
+    return _build
+
+
+def _run(backend: str, prog, *args: str, sysroot: str | None = None):
+    opts = ["-L", sysroot] if sysroot else ["--backend", backend]
+    return run_pytrans("run", *opts, prog, *args, timeout=90)
+
+
+@pytest.mark.parametrize("arch,flags,backend", CONFIGS, ids=IDS)
+def test_pthread_kill_masks_kill_alarm_sigwait(build, arch, flags, backend):
+    """pthread_kill to a spinning worker: its handler sees its tid, TLS and SI_TKILL, and the
+    main thread computes while the handler spins; a signal blocked by one thread is pending
+    on that thread only; kill() from a worker that blocks it interrupts the main thread's
+    pthread_join; SIGALRM goes to the only thread not blocking it; a signal every thread
+    blocks stays pending on the process until a dedicated thread sigwaits for it."""
+    r = _run(backend, build("tsig_kill", arch, flags))
+    assert r.stderr.decode() == ""
+    assert r.returncode == 0
+    assert r.stdout.decode() == KILL_OUT
+
+
+@pytest.mark.parametrize("arch,flags,backend", CONFIGS, ids=IDS)
+def test_pthread_cancel_at_cancellation_points(build, arch, flags, backend):
+    """pthread_cancel of workers blocked in pthread_cond_wait (futex), nanosleep and read:
+    glibc's SIGCANCEL handler unwinds them through their cleanup handlers and join returns
+    PTHREAD_CANCELED; disabled cancellation and pthread_testcancel behave too."""
+    r = _run(backend, build("tsig_cancel", arch, flags))
+    assert r.stderr.decode() == ""
+    assert r.returncode == 0
+    assert r.stdout.decode() == CANCEL_OUT
+
+
+@pytest.mark.parametrize("arch,flags,backend", CONFIGS, ids=IDS)
+def test_fault_handled_in_worker_while_main_computes(build, arch, flags, backend):
+    """SIGSEGV in a worker runs the handler on that worker (its tid and TLS, its own
+    sigaltstack) and siglongjmps out, five times, while the main thread keeps computing."""
+    r = _run(backend, build("tsig_fault", arch, flags))
+    assert r.stderr.decode() == ""
+    assert r.returncode == 0
+    assert r.stdout.decode() == FAULT_OUT
+
+
+@pytest.mark.parametrize("arch,flags,backend", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("mode", sorted(FATAL))
+def test_unhandled_fault_in_worker_kills_process(build, arch, flags, backend, mode):
+    """An unhandled SIGSEGV (main thread in pthread_join) or SIGILL (main thread spinning)
+    in a worker kills the whole process with that signal: status 128+sig."""
+    out, sig = FATAL[mode]
+    r = _run(backend, build("tsig_fault", arch, flags), mode)
+    assert r.stdout.decode() == out
+    assert shell_status(r.returncode) == 128 + sig, r.stderr.decode()
+    assert f"guest killed by signal {sig}" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("arch", ["arm", "aarch64"])
+def test_thread_signals_dynamic_with_sysroot(build, arch):
+    """The same with glibc's shared libraries: pthread_cancel's unwinder comes from
+    libgcc_s.so.1, which libc dlopens from the sysroot."""
+    if not os.path.isdir(CROSS_SYSROOT[arch]):
+        pytest.skip(f"{CROSS_SYSROOT[arch]} missing (the cross toolchain's sysroot)")
+    for name, want in (("tsig_cancel", CANCEL_OUT), ("tsig_kill", KILL_OUT)):
+        r = _run("", build(name, arch, link="-no-pie"), sysroot=CROSS_SYSROOT[arch])
+        assert r.returncode == 0, r.stderr.decode()
+        assert r.stdout.decode() == want
+
+
+@pytest.mark.parametrize("arch,flags", [("arm", "-mthumb"), ("aarch64", "")])
+def test_expected_output_matches_qemu(build, arch, flags):
+    """The expected outputs above are what qemu-user prints too."""
+    for name, args, want, status in (("tsig_kill", (), KILL_OUT, 0),
+                                     ("tsig_cancel", (), CANCEL_OUT, 0),
+                                     ("tsig_fault", (), FAULT_OUT, 0),
+                                     ("tsig_fault", ("die",), FATAL["die"][0], 139)):
+        q = run_qemu(arch, build(name, arch, flags), *args, timeout=60)
+        assert q.stdout.decode() == want, name
+        assert shell_status(q.returncode) == status, name
