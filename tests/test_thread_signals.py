@@ -161,3 +161,59 @@ def test_expected_output_matches_qemu(build, arch, flags):
         q = run_qemu(arch, build(name, arch, flags), *args, timeout=60)
         assert q.stdout.decode() == want, name
         assert shell_status(q.returncode) == status, name
+
+
+def test_regression_wakeup_signal_while_retaking_run_lock():
+    """The CLI's wake-up signal handler raises SyscallInterrupted on the main thread while it
+    is in a Python-level wait (nanosleep, sigsuspend). Arriving while that thread queued to
+    take the run lock back after the wait, it escaped from RunLock.acquire and left the
+    thread in the lock's queue: every other guest thread then waited forever."""
+    import signal
+    import threading
+    import time
+    import types
+
+    from translator.linux import threads
+    from translator.linux.sigdeliver import SignalState, SyscallInterrupted
+
+    k = types.SimpleNamespace(pid=os.getpid(), cpu=None, sig=SignalState(), tid_address=0,
+                              interruptible=False, wake_hook=None)
+
+    def on_wake(_signum, _frame):
+        if k.interruptible:          # hostsig.on_wake: a signal is ready for the guest
+            raise SyscallInterrupted
+
+    old = signal.signal(signal.SIGUSR2, on_wake)
+    group = threads.ThreadGroup(k)   # this (main) thread holds the run lock
+    me = threading.get_ident()
+    taken, release = threading.Event(), threading.Event()
+
+    def other_guest_thread():
+        group.lock.acquire()
+        taken.set()
+        release.wait(5)
+        group.lock.release()
+
+    def signaller():
+        deadline = time.monotonic() + 5
+        while group.lock.waiters < 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        signal.pthread_kill(me, signal.SIGUSR2)   # while main queues for the run lock
+        time.sleep(0.05)
+        release.set()
+
+    try:
+        k.interruptible = True       # the gate, around a Python-level wait
+        with group.unlocked():
+            other = threading.Thread(target=other_guest_thread)
+            other.start()
+            assert taken.wait(5)
+            threading.Thread(target=signaller).start()
+        other.join(5)
+        assert group.lock.owner == me and group.lock.waiters == 0
+    finally:
+        signal.signal(signal.SIGUSR2, old)
+        release.set()
+        threads._current.thread = None
+        if group.lock.owner == me:
+            group.lock.release()

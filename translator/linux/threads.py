@@ -74,8 +74,14 @@ class RunLock:
                 self.owner = me
                 return
             self._queue.append(me)
-            while self.owner is not None or self._queue[0] != me:
-                self._cond.wait()
+            try:
+                while self.owner is not None or self._queue[0] != me:
+                    self._cond.wait()
+            except BaseException:
+                # An exception from a signal handler: leave the queue as if never queued.
+                self._queue.remove(me)
+                self._cond.notify_all()
+                raise
             self._queue.popleft()
             self.owner = me
 
@@ -176,14 +182,24 @@ class ThreadGroup:
     # ---- scheduling ---------------------------------------------------------------------
     @contextmanager
     def unlocked(self) -> Iterator[None]:
-        """Give the CPU up around a blocking call; take it back (and notice a group exit)."""
+        """Give the CPU up around a blocking call; take it back (and notice a group exit).
+
+        The run lock is given up and taken back with the thread not ``interruptible``: the
+        wake-up signal's handler (hostsig.py) must not raise SyscallInterrupted inside the
+        lock's code (the call's own wait checks for signals before it sleeps), nor once
+        the call is done (its result would be lost)."""
         t = current()
+        k = self.kernel
+        interruptible = k.interruptible
+        k.interruptible = False
         if t is not None:
             t.blocking = True
         self.lock.release()
         try:
+            k.interruptible = interruptible
             yield
         finally:
+            k.interruptible = False
             if t is not None:
                 t.blocking = False
             self.lock.acquire()
