@@ -36,6 +36,7 @@ kill from worker: handled by main=1 tid_ok=1 code=0
 SIGALRM taken by worker=1 tid_ok=1 alarms=1 main pending=0
 process pending before sigwait: usr2=1
 sigwait got 12 code=0 pid_ok=1
+/proc/self/task: 2 entries, 2 known
 sigwait got 10 code=0 pid_ok=1
 sigwait got 10 code=0 pid_ok=1
 sigwait got 10 code=0 pid_ok=1
@@ -153,13 +154,17 @@ def test_thread_signals_dynamic_with_sysroot(build, arch):
 
 @pytest.mark.parametrize("arch,flags", [("arm", "-mthumb"), ("aarch64", "")])
 def test_expected_output_matches_qemu(build, arch, flags):
-    """The expected outputs above are what qemu-user prints too."""
+    """The expected outputs above are what qemu-user prints too, but for qemu-user's own
+    RCU thread, which its /proc/self/task lists (the kernel lists the guest's threads
+    only; so does pytrans, which hides its forwarder and ticker threads)."""
     for name, args, want, status in (("tsig_kill", (), KILL_OUT, 0),
                                      ("tsig_cancel", (), CANCEL_OUT, 0),
                                      ("tsig_fault", (), FAULT_OUT, 0),
                                      ("tsig_fault", ("die",), FATAL["die"][0], 139)):
         q = run_qemu(arch, build(name, arch, flags), *args, timeout=60)
-        assert q.stdout.decode() == want, name
+        out = q.stdout.decode().replace("/proc/self/task: 3 entries, 2 known",
+                                        "/proc/self/task: 2 entries, 2 known")
+        assert out == want, name
         assert shell_status(q.returncode) == status, name
 
 

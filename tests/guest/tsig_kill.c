@@ -3,7 +3,9 @@
  * by the main thread, SIGALRM taken by the one thread that does not block it, a dedicated
  * sigwaitinfo thread, and tgkill/tkill's ESRCH for tids that are not ours. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -108,6 +110,7 @@ static void *waiter(void *arg) {           /* worker 5: takes USR1/USR2 with sig
     sigset_t s;
     siginfo_t si;
     tls_id = 5;
+    worker_tid[5] = gettid_();
     sigemptyset(&s);
     sigaddset(&s, SIGUSR1);
     sigaddset(&s, SIGUSR2);
@@ -203,6 +206,19 @@ int main(void) {
     hits = 0;
     pthread_create(&t, NULL, waiter, NULL);
     wait_for(&acks, 1);
+    /* /proc/self/task lists exactly the guest's threads: main and the waiter. */
+    DIR *d = opendir("/proc/self/task");
+    int n = 0, known = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        n++;
+        pid_t tid = atoi(e->d_name);
+        known += tid == getpid() || tid == worker_tid[5];
+    }
+    if (d)
+        closedir(d);
+    printf("/proc/self/task: %d entries, %d known\n", n, known);
     for (int i = 0; i < 3; i++) {
         kill(getpid(), SIGUSR1);
         wait_for(&acks, 2 + i);

@@ -41,9 +41,33 @@ def _split(k, path: bytes) -> tuple[str, str] | None:
             and parts[2] in SELF_FILES:
         return parts[2], "/".join(parts[3:])
     if len(parts) >= 5 and parts[1] in ("self", str(k.pid)) and parts[2] == "task" \
-            and parts[3] == str(k.pid) and parts[4] in SELF_FILES:
+            and parts[3].isdigit() and int(parts[3]) in guest_tids(k) \
+            and parts[4] in SELF_FILES:
         return parts[4], "/".join(parts[5:])
     return None
+
+
+def guest_tids(k) -> set[int]:
+    """The tids of the guest's threads (the pid alone without threads)."""
+    group = k.__dict__.get("threads")
+    return {k.pid} if group is None else set(group.threads) | {k.pid}
+
+
+_PROC_DEV: list[int] = []
+
+
+def task_dir_tids(k, host_fd: int) -> set[int] | None:
+    """When ``host_fd`` is the guest's /proc/<pid>/task directory, the tids it may list: the
+    host's also holds pytrans's own helper threads (signal forwarder, preemption ticker)."""
+    if not _PROC_DEV:
+        _PROC_DEV.append(os.stat("/proc").st_dev)
+    try:
+        if os.fstat(host_fd).st_dev != _PROC_DEV[0] \
+                or os.readlink(f"/proc/self/fd/{host_fd}") != f"/proc/{k.pid}/task":
+            return None
+    except OSError:
+        return None
+    return guest_tids(k)
 
 
 # ---- generated contents -----------------------------------------------------------------

@@ -328,6 +328,13 @@ def sys_getdents64(k: Kernel, fd: int, buf: int, count: int) -> int:
     # struct linux_dirent64 is the same on every architecture; only d_off may need to shrink.
     h = host_fd(k, fd)
     res = hsys("getdents64", h, hbuf(k, buf, count, PROT_WRITE), count)
+    tids = procfs.task_dir_tids(k, h) if res > 0 else None
+    while tids is not None and res > 0:
+        res = _keep_entries(k, buf, res, lambda name: not name.isdigit() or int(name) in tids)
+        if res == 0:          # only pytrans's own threads in this batch: read on
+            res = hsys("getdents64", h, hbuf(k, buf, count, PROT_WRITE), count)
+        else:
+            break
     table = _dir_cookies(k, h, create=True) if res > 0 else None
     if table is not None:
         raw = bytearray(k.mem.read(buf, res))
@@ -340,6 +347,23 @@ def sys_getdents64(k: Kernel, fd: int, buf: int, count: int) -> int:
             pos += reclen
         k.mem.write(buf, bytes(raw))
     return res
+
+
+def _keep_entries(k: Kernel, buf: int, size: int, keep) -> int:
+    """Drop the linux_dirent64 records at ``buf`` whose name ``keep`` refuses; new size."""
+    raw = k.mem.read(buf, size)
+    out = bytearray()
+    pos = 0
+    while pos + 19 <= size:
+        reclen = struct.unpack_from("<H", raw, pos + 16)[0]
+        if reclen == 0:
+            break
+        name = raw[pos + 19:pos + reclen].split(b"\0", 1)[0].decode("latin-1")
+        if keep(name):
+            out += raw[pos:pos + reclen]
+        pos += reclen
+    k.mem.write(buf, bytes(out))
+    return len(out)
 
 
 # ---- names -----------------------------------------------------------------------------------
