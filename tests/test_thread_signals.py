@@ -61,6 +61,16 @@ testcancel: cancel=0 join=0 canceled=1
 done
 """
 
+INTR_OUT = """\
+read without SA_RESTART: -1 EINTR=1 handled=1
+read with SA_RESTART: 1 byte=x handled=1
+nanosleep: -1 EINTR=1 rem_ok=1 handled=1
+poll: -1 EINTR=1 handled=1
+sigsuspend: -1 EINTR=1 handled=1
+cond_timedwait: ETIMEDOUT handled=1
+done
+"""
+
 FAULT_OUT = """\
 worker caught 5 faults: tls=7 tid_ok=1 code=1 on_altstack=1
 main computed 2205786960, main altstack disabled=1
@@ -119,6 +129,17 @@ def test_pthread_cancel_at_cancellation_points(build, arch, flags, backend):
 
 
 @pytest.mark.parametrize("arch,flags,backend", CONFIGS, ids=IDS)
+def test_pthread_kill_interrupts_blocking_calls_in_worker(build, arch, flags, backend):
+    """pthread_kill to a worker blocked in a host call or a wait pytrans does itself: read
+    ends with EINTR (no SA_RESTART) or restarts (SA_RESTART), nanosleep gives EINTR and the
+    time left, poll EINTR, sigsuspend returns, a futex wait with a timeout runs the handler."""
+    r = _run(backend, build("tsig_intr", arch, flags))
+    assert r.stderr.decode() == ""
+    assert r.returncode == 0
+    assert r.stdout.decode() == INTR_OUT
+
+
+@pytest.mark.parametrize("arch,flags,backend", CONFIGS, ids=IDS)
 def test_fault_handled_in_worker_while_main_computes(build, arch, flags, backend):
     """SIGSEGV in a worker runs the handler on that worker (its tid and TLS, its own
     sigaltstack) and siglongjmps out, five times, while the main thread keeps computing."""
@@ -159,6 +180,7 @@ def test_expected_output_matches_qemu(build, arch, flags):
     only; so does pytrans, which hides its forwarder and ticker threads)."""
     for name, args, want, status in (("tsig_kill", (), KILL_OUT, 0),
                                      ("tsig_cancel", (), CANCEL_OUT, 0),
+                                     ("tsig_intr", (), INTR_OUT, 0),
                                      ("tsig_fault", (), FAULT_OUT, 0),
                                      ("tsig_fault", ("die",), FATAL["die"][0], 139)):
         q = run_qemu(arch, build(name, arch, flags), *args, timeout=60)
