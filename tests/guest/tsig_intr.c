@@ -1,11 +1,13 @@
 /* pthread_kill to workers blocked in system calls: a pipe read without SA_RESTART ends
  * with EINTR, one with SA_RESTART goes on and gets its byte, nanosleep ends with EINTR and
  * the time left, poll ends with EINTR, sigsuspend returns after the handler, and
- * pthread_cond_timedwait (a futex wait with a timeout) runs the handler and times out.
+ * pthread_cond_timedwait (a futex wait with a timeout) runs the handler and times out, and
+ * a raw FUTEX_WAIT with a timeout ends with EINTR even under SA_RESTART.
  * The main thread signals again every 20 ms until the call is over (a signal that arrives
  * before the worker blocks only runs the handler). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -99,6 +101,19 @@ static void *timedwaiter(void *arg) {
     return arg;
 }
 
+static void *futex_waiter(void *arg) {
+    static int word;
+    tls_id = 7;
+    struct timespec ts = {10, 0};
+    errno = 0;
+    /* FUTEX_WAIT with a relative timeout: EINTR after a handler, even with SA_RESTART */
+    long r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+    printf("futex wait with timeout: %ld EINTR=%d handled=%d\n", r, errno == EINTR,
+           handled[7] > 0);
+    done = 1;
+    return arg;
+}
+
 static void run(void *(*fn)(void *), int sig, int feed) {
     pthread_t t;
     done = 0;
@@ -129,6 +144,7 @@ int main(void) {
     run(poller, SIGUSR2, 0);
     run(suspender, SIGUSR2, 0);
     run(timedwaiter, SIGUSR1, 0);
+    run(futex_waiter, SIGUSR2, 0);
     printf("done\n");
     return 0;
 }

@@ -215,9 +215,11 @@ class Kernel:
                         result = entry.handler(self, *args)
                 else:
                     result = entry.handler(self, *args)
-            except SyscallInterrupted:
-                result = -(sigdeliver.ERESTARTSYS if entry.name in _RESTARTSYS
-                           else sigdeliver.ERESTARTNOHAND)
+            except SyscallInterrupted as e:
+                # A handler may name its restart code (a timed futex wait: never restarted
+                # after a handler, as the kernel's -ERESTART_RESTARTBLOCK).
+                result = -(e.args[0] if e.args else sigdeliver.ERESTARTSYS
+                           if entry.name in _RESTARTSYS else sigdeliver.ERESTARTNOHAND)
                 self.sig.restart = (-result, raw[0])
             except GuestFault:
                 result = -errno.EFAULT

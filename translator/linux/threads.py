@@ -451,9 +451,11 @@ class ThreadGroup:
         if w.woken:
             return 0
         if t is not None and t.sig.ready():
-            # A signal for a handler: -ERESTARTSYS (restarted or EINTR) from the gate.
-            from .sigdeliver import SyscallInterrupted
-            raise SyscallInterrupted
+            # A signal for a handler: -ERESTARTSYS (restarted under SA_RESTART, else EINTR);
+            # with a timeout, EINTR after a handler (the kernel's restart block).
+            from .sigdeliver import ERESTARTNOHAND, SyscallInterrupted
+            raise SyscallInterrupted(ERESTARTNOHAND) if timeout is not None \
+                else SyscallInterrupted()
         return -errno.ETIMEDOUT
 
     def wake(self, addr: int, n: int, bitset: int) -> int:
