@@ -41,6 +41,7 @@ sigwait got 10 code=0 pid_ok=1
 sigwait got 10 code=0 pid_ok=1
 sigwait got 10 code=0 pid_ok=1
 handlers run=0 pending after=0
+sigqueue to worker: n=2 values=5,6 code=-1 in_worker=1
 done
 """
 

@@ -123,6 +123,28 @@ static void *waiter(void *arg) {           /* worker 5: takes USR1/USR2 with sig
     return arg;
 }
 
+static volatile int q_vals[4], q_n, q_code, q_tls;
+static void on_rt(int sig, siginfo_t *si, void *uc) {
+    (void)sig;
+    (void)uc;
+    if (q_n < 4)
+        q_vals[q_n++] = si->si_value.sival_int;
+    q_code = si->si_code;
+    q_tls = tls_id;
+}
+
+static void *rt_taker(void *arg) {          /* worker 6: queued RT signals with values */
+    sigset_t s;
+    tls_id = 6;
+    sigemptyset(&s);
+    sigaddset(&s, SIGRTMIN + 1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    step = 1;
+    wait_for(&step, 2);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    return arg;
+}
+
 int main(void) {
     struct sigaction sa;
     pthread_t t;
@@ -226,6 +248,19 @@ int main(void) {
     pthread_join(t, NULL);
     sigpending(&p);
     printf("handlers run=%d pending after=%d\n", hits, sigismember(&p, SIGUSR1));
+
+    /* 6. pthread_sigqueue: real-time signals queue on the thread, values in order. */
+    sa.sa_sigaction = on_rt;
+    sigaction(SIGRTMIN + 1, &sa, NULL);
+    step = 0;
+    pthread_create(&t, NULL, rt_taker, NULL);
+    wait_for(&step, 1);
+    pthread_sigqueue(t, SIGRTMIN + 1, (union sigval){.sival_int = 5});
+    pthread_sigqueue(t, SIGRTMIN + 1, (union sigval){.sival_int = 6});
+    step = 2;
+    pthread_join(t, NULL);
+    printf("sigqueue to worker: n=%d values=%d,%d code=%d in_worker=%d\n", q_n, q_vals[0],
+           q_vals[1], q_code, q_tls == 6);
     printf("done\n");
     return 0;
 }

@@ -280,19 +280,47 @@ def sys_tkill(k: Kernel, tid: int, sig: int) -> int:
     return sys_tgkill(k, tid, tid, sig)
 
 
+def _queued_info(k: Kernel, sig: int, uinfo: int) -> SigInfo | None:
+    """The siginfo sigqueue passes in (None: a code the caller may not forge)."""
+    raw = k.mem.read(uinfo, 128)
+    code = struct.unpack_from("<i", raw, 8)[0]
+    if code >= 0 or code == sd.SI_TKILL:
+        return None              # only negative (user) codes may be forged
+    off = 12 if k.abi.BITS == 32 else 16
+    pid, uid = struct.unpack_from("<iI", raw, off)
+    value = struct.unpack_from("<I" if k.abi.BITS == 32 else "<Q", raw, off + 8)[0]
+    return SigInfo(sig, code=code, pid=pid, uid=uid, value=value)
+
+
 def sys_rt_sigqueueinfo(k: Kernel, tgid: int, sig: int, uinfo: int) -> int:
     if not 0 < sig <= sigs.NSIG:
         return -errno.EINVAL
     if k.s32(tgid) != k.pid:
         return -errno.EPERM
-    raw = k.mem.read(uinfo, 128)
-    code = struct.unpack_from("<i", raw, 8)[0]
-    if code >= 0 or code == sd.SI_TKILL:
-        return -errno.EPERM      # only negative (user) codes may be forged
-    off = 12 if k.abi.BITS == 32 else 16
-    pid, uid = struct.unpack_from("<iI", raw, off)
-    value = struct.unpack_from("<I" if k.abi.BITS == 32 else "<Q", raw, off + 8)[0]
-    sd.post(k, SigInfo(sig, code=code, pid=pid, uid=uid, value=value), wake=False)
+    info = _queued_info(k, sig, uinfo)
+    if info is None:
+        return -errno.EPERM
+    sd.post(k, info, wake=False)
+    return 0
+
+
+def sys_rt_tgsigqueueinfo(k: Kernel, tgid: int, tid: int, sig: int, uinfo: int) -> int:
+    """pthread_sigqueue: a queued signal with a value for one thread of this process."""
+    if not 0 < sig <= sigs.NSIG:
+        return -errno.EINVAL
+    tgid, tid = k.s32(tgid), k.s32(tid)
+    if tgid <= 0 or tid <= 0:
+        return -errno.EINVAL
+    if tgid != k.pid:
+        return -errno.EPERM
+    group = k.threads
+    t = None if group is None else group.threads.get(tid)
+    if (t is None or t.exiting) and not (group is None and tid == k.pid):
+        return -errno.ESRCH
+    info = _queued_info(k, sig, uinfo)
+    if info is None:
+        return -errno.EPERM
+    sd.post(k, info, wake=False, thread=t)
     return 0
 
 
@@ -363,6 +391,6 @@ HANDLERS = {
     "rt_sigtimedwait": sys_rt_sigtimedwait, "rt_sigtimedwait_time64": sys_rt_sigtimedwait_time64,
     "rt_sigreturn": sys_rt_sigreturn, "sigreturn": sys_sigreturn,
     "sigaltstack": sys_sigaltstack, "kill": sys_kill, "tgkill": sys_tgkill, "tkill": sys_tkill,
-    "rt_sigqueueinfo": sys_rt_sigqueueinfo,
+    "rt_sigqueueinfo": sys_rt_sigqueueinfo, "rt_tgsigqueueinfo": sys_rt_tgsigqueueinfo,
     "alarm": sys_alarm, "setitimer": sys_setitimer, "getitimer": sys_getitimer,
 }
