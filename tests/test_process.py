@@ -543,45 +543,25 @@ def test_exec_from_a_thread(build, arch):
     assert r.stdout.decode() == "running after an exec from a thread\n"
 
 
-@pytest.mark.parametrize("arch", ["armhf", "arm64"])
-def test_busybox_shell_pipeline_vs_qemu(arch, tmp_path):
-    """The same script under qemu-user, where qemu can run the guest programs the shell
-    execs (that needs binfmt_misc registrations for qemu; without them qemu's own execve
-    of an ARM program fails with ENOEXEC)."""
-    from busybox_fetch import BusyboxUnavailable, fetch_busybox
-    from conftest import qemu_for, run_qemu
-    try:
-        bb = fetch_busybox(arch)
-    except BusyboxUnavailable as e:
-        pytest.skip(str(e))
-    qarch = "arm" if arch == "armhf" else "aarch64"
-    if qemu_for(qarch) is None:
-        pytest.skip(f"qemu-{qarch} is not installed")
-    probe = run_qemu(qarch, bb, "sh", "-c", "busybox true")
-    if probe.returncode != 0:
-        pytest.skip("qemu-user cannot exec guest programs here (no binfmt_misc entry for "
-                    f"{qarch}): {probe.stderr.decode().strip()[:100]}")
-    script = tmp_path / "s.sh"
-    script.write_text(SHELL_SCRIPT)
-    q = run_qemu(qarch, bb, "sh", script, timeout=300)
-    r = run_pytrans("run", bb, "sh", script, timeout=300)
-    assert (r.stdout, r.returncode) == (q.stdout, q.returncode)
-
-
 @pytest.mark.parametrize("arch", ARCHES)
 def test_vfork_hand_back_skips_untouched_memory(build, arch):
     """Regression: handing a vfork child's memory back read every page of every writable
     mapping, so a 512 MiB mapping made the parent real 512 MiB (and took seconds); only
     the pages present in the child are compared now."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.Popen([sys.executable, "-m", "translator", "run",
-                          build("proc_exec", arch), "bigvfork"], stdout=subprocess.PIPE,
-                         env=env)
-    out = p.stdout.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert out.decode() == "x=2 big=1,7 status=3\n"
-    assert usage.ru_maxrss < 200 * 1024        # KiB: pytrans and its guest child
+    # A child's ru_maxrss starts at its parent's RSS when it forks (the pre-exec image counts),
+    # and pytest's own RSS grows over a full run: measure from a small intermediate process.
+    probe = ("import os, subprocess, sys\n"
+             "p = subprocess.Popen(sys.argv[1:])\n"
+             "_, status, usage = os.wait4(p.pid, 0)\n"
+             "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "translator", "run",
+                        build("proc_exec", arch), "bigvfork"], capture_output=True, env=env,
+                       timeout=120)
+    status, maxrss = map(int, r.stderr.decode().split()[-2:])
+    assert status == 0
+    assert r.stdout.decode() == "x=2 big=1,7 status=3\n"
+    assert maxrss < 200 * 1024        # KiB: pytrans and its guest child
 
 
 @pytest.mark.parametrize("arch", ARCHES)
