@@ -56,11 +56,14 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+if __package__ in (None, ""):      # run as a script: the repository root holds translator/
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from translator.sysroot import apt_options  # noqa: E402 - same private apt set-up as `pytrans sysroot`
+
 PACKAGE = "busybox-static"
 ARCHES = ("armhf", "arm64")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_SUITE = "bookworm"
-KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 APT_TIMEOUT = 600  # seconds, for one apt-get call
 
 
@@ -178,41 +181,6 @@ def _tail(p: subprocess.CompletedProcess, n: int = 4) -> str:
     return " | ".join(lines[-n:])
 
 
-def _private_apt_opts(t: Path, arch: str, mirror: str, suite: str) -> list[str]:
-    etc = t / "etc"
-    for sub in ("sources.list.d", "preferences.d"):
-        (etc / sub).mkdir(parents=True, exist_ok=True)
-    for sub in ("lists/partial", "cache/archives/partial"):
-        (t / sub).mkdir(parents=True, exist_ok=True)
-    (t / "status").touch()
-    signed = f"[signed-by={KEYRING}] " if KEYRING.is_file() else ""
-    (etc / "sources.list").write_text(f"deb {signed}{mirror} {suite} main\n")
-    opts = {
-        "Dir::Etc::SourceList": etc / "sources.list",
-        "Dir::Etc::SourceParts": etc / "sources.list.d",
-        "Dir::Etc::Preferences": etc / "preferences",
-        "Dir::Etc::PreferencesParts": etc / "preferences.d",
-        "Dir::State::Lists": t / "lists",
-        "Dir::State::status": t / "status",
-        "Dir::Cache": t / "cache",
-        "APT::Architecture": arch,
-        "APT::Architectures": arch,
-        "Debug::NoLocking": "1",
-        "Acquire::Retries": "1",
-        "Acquire::http::Timeout": "30",
-        "Acquire::Languages": "none",
-        "APT::Update::Error-Mode": "any",
-    }
-    if os.geteuid() == 0:
-        # The private dirs live under $HOME (often 0700) where the '_apt' sandbox
-        # user cannot write; apt would fall back to root anyway, noisily.
-        opts["APT::Sandbox::User"] = "root"
-    out: list[str] = []
-    for k, v in opts.items():
-        out += ["-o", f"{k}={v}"]
-    return out
-
-
 def _download_private(arch: str, work: Path) -> Path:
     apt = shutil.which("apt-get")
     if apt is None:
@@ -221,7 +189,7 @@ def _download_private(arch: str, work: Path) -> Path:
     errors = []
     for i, mirror in enumerate(_mirrors()):
         t = work / f"apt{i}"
-        opts = _private_apt_opts(t, arch, mirror, suite)
+        opts = apt_options(t, arch, mirror, suite)
         p = _run([apt, *opts, "update"])
         if p.returncode != 0 or not any(t.joinpath("lists").glob(f"*_binary-{arch}_Packages*")):
             errors.append(f"apt-get update from {mirror} {suite} failed: {_tail(p)}")

@@ -159,6 +159,7 @@ def apt_options(work: Path, arch: str, mirror: str, suite: str) -> list[str]:
         "APT::Architectures": arch,
         "Debug::NoLocking": "1",
         "Acquire::Retries": "2",
+        "Acquire::http::Timeout": "30",
         "Acquire::Languages": "none",
         "APT::Update::Error-Mode": "any",
     }
