@@ -199,6 +199,7 @@ def test_pending_signal_exit_from_every_kind_of_link():
                  (0x1100, {"z": 0}, 0x4000, 0), (0x1200, {"lr": 0x5001}, 0x5000, 1)]
         for pc, setup, want_pc, want_thumb in cases:
             code = jit.translate(pc, False)
+            s.thumb = 0                 # native code is entered in its block's mode (as run() does)
             s.pending = 1
             s.z = setup.get("z", 0)
             s.r[14] = setup.get("lr", 0)

@@ -822,3 +822,4 @@ def _it_conditions(firstcond: int, mask: int) -> list[int]:
 
 
 from . import lift_vfp  # noqa: E402,F401  (registers the VFP lifters; imports this module)
+from . import lift_neon  # noqa: E402,F401  (registers the NEON lifters)

@@ -18,7 +18,7 @@ from ..jit import ir
 from ..jit.codecache import CodeCache, CodeCacheFull
 from ..jit.passes import optimize
 from ..jit.state import ArmState, UnicornBridge
-from ..jit.x86emit import (EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_INDIRECT,
+from ..jit.x86emit import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_INDIRECT,
                            EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, LOOKUP_BITS, PERM_R,
                            PERM_W, Emitter, TooManyValues)
 from ..backends.x86.asm import patch_rel32
@@ -65,9 +65,21 @@ class JitBackend:
 
     # ---- memory events ------------------------------------------------------------------
     def _set_perms(self, start: int, length: int, prot: int) -> None:
+        """Page permissions for native code: bits 0/1 this page is readable/writable, bits
+        2/3 this page *and the next* are (one probe covers a 2-8 byte access; x86emit)."""
         p = (PERM_R if prot & PROT_READ else 0) | (PERM_W if prot & PROT_WRITE else 0)
         first = start // PAGE_SIZE
-        ctypes.memset(ctypes.addressof(self.perms) + first, p, length // PAGE_SIZE)
+        count = length // PAGE_SIZE
+        if count <= 0:
+            return
+        perms = self.perms
+        end = first + count                      # first page after the range
+        ctypes.memset(ctypes.addressof(perms) + first, p | p << 2, count)
+        after = perms[end] & 3 if end < len(perms) else 0
+        perms[end - 1] = p | (p & after) << 2
+        if first > 0:
+            before = perms[first - 1] & 3
+            perms[first - 1] = before | (before & p) << 2
 
     def on_map(self, start: int, length: int, prot: int) -> None:
         self._set_perms(start, length, prot)
@@ -285,6 +297,10 @@ class JitBackend:
                     code = 2 if self.mem.vma_at(addr) is not None else 1   # ACCERR / MAPERR
                     self._deliver_fault(kernel, (sigs.SIGSEGV, code, addr, s.exit_pc,
                                                  "invalid access"))
+                elif reason == EXIT_ALIGN:
+                    s.r[15] = s.exit_pc            # an alignment hint not met: SIGBUS
+                    self._deliver_fault(kernel, (sigs.SIGBUS, 1, s.exit_info, s.exit_pc,
+                                                 "alignment fault"))   # 1 = BUS_ADRALN
                 elif reason == EXIT_HALT:
                     sig = {2: sigs.SIGTRAP, 4: sigs.SIGSEGV}.get(s.exit_info, sigs.SIGILL)
                     self._deliver_fault(kernel, (sig, 1, s.r[15], s.r[15], "halt"))

@@ -97,6 +97,8 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     "Load8": (1, True, True), "Load16": (1, True, True), "Load32": (1, True, True),
     "Load8S": (1, True, True), "Load16S": (1, True, True),
     "Store8": (2, False, True), "Store16": (2, False, True), "Store32": (2, False, True),
+    "AlignCheck": (1, False, True),    # attr (pc, mask): SIGBUS (BUS_ADRALN) unless
+    #                                    address & mask == 0 (NEON alignment hints)
     # VFP (translator/jit/x86emit_vfp.py). Floating-point values are IEEE bit patterns:
     # 32-bit for single precision, 64-bit for double (see is_wide). attr "s" / "d" is the
     # precision. They count as side effects because they raise cumulative FPSCR exception

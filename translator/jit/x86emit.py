@@ -1,8 +1,14 @@
 """IR -> x86-64 machine code.
 
-A deliberately simple first code generator: every IR value lives in a spill slot on the
-native stack, operands are loaded into rax/rcx/rdx, results stored back. Guest registers and
-flags live in the :class:`ArmState` at rbp. Guest memory is ``r15 + zero-extended 32-bit
+One pass per block. IR values live in host registers (rbx, rsi, rdi, r8-r12) from their
+definition to their last use (``Emitter._allocate``, a linear scan), in spill slots on the
+native stack when more are live; rax/rcx/rdx are scratch. Common operations work on the
+value's register directly (two-address ALU ops with immediates, loads into the result's
+register); a flag-setting add/subtract takes C, V, N and Z from the x86 flags of one ``adc``.
+Guest registers and flags live in the :class:`ArmState` at rbp (written through, so every
+exit and fault sees exact guest state); the guest PC is stored only on paths that leave to
+Python, and the Thumb bit only when a link changes mode (native code is entered with
+``state.thumb`` equal to its block's mode). Guest memory is ``r15 + zero-extended 32-bit
 address``: a guest access can never leave the 4 GiB guest window, and a one-byte-per-page
 permission table at r14 turns accesses to unmapped or protected pages into guest faults
 (exit to Python) instead of host crashes.
@@ -13,16 +19,17 @@ import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..backends.x86.asm import (CC, R13, R14, R15, RAX, RBP, RCX, RDX, RSP, Asm, mem)
+from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX,
+                                RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
-from .ir import (Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
+from .ir import (OPCODES, REFS, Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
 from .state import OFFSETS
 from .x86emit_vfp import VfpEmitter
 
 EXIT_LINK_MISS, EXIT_INDIRECT, EXIT_SYSCALL, EXIT_FALLBACK = 1, 2, 3, 4
-EXIT_FAULT, EXIT_HALT, EXIT_PENDING = 5, 6, 7
+EXIT_FAULT, EXIT_HALT, EXIT_PENDING, EXIT_ALIGN = 5, 6, 7, 8
 HALT_REASONS = {"undefined": 1, "bkpt": 2, "unpredictable": 3, "fetch": 4}
-PERM_R, PERM_W = 1, 2
+PERM_R, PERM_W = 1, 2            # page permission bits; << 2: this page and the next one
 LOOKUP_BITS = 16                 # indirect-branch table: 2**16 entries of (key, host address)
 
 _FLAG = {f: OFFSETS[f.lower()] for f in "NZCVQ"}
@@ -112,7 +119,12 @@ _T = {  # fixed sequences
                                    a.cmp(RAX, RCX, 64), a.setcc(CC.NE, RAX),
                                    a.movzx(RAX, RAX, 32, 8))),
     "select": _enc(lambda a: (a.test(RDX, RDX), a.cmovcc(CC.E, RAX, RCX))),
+    "adc1": b"\xf9" + _enc(lambda a: a.adc(RAX, RCX)),                 # stc; adc eax, ecx
+    "bt_edx0_adc": _enc(lambda a: (a.bt(RDX, 0), a.adc(RAX, RCX))),    # CF = cin; adc
     "pending": _enc(lambda a: a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)),
+    "test_eax_imm": _enc_prefix(lambda a: a.test(RAX, 0x12345678)),
+    "align_tail": _enc(lambda a: (a.mov(mem(RBP, OFFSETS["exit_info"]), RAX),
+                                  a.mov(RAX, EXIT_ALIGN))),
     "set_pc": _enc_prefix(lambda a: a.mov(mem(RBP, _R + 60), 0)),
     "exit_info": _enc_prefix(lambda a: a.mov(mem(RBP, OFFSETS["exit_info"]), 0)),
     "exit_pc": _enc_prefix(lambda a: a.mov(mem(RBP, OFFSETS["exit_pc"]), 0)),
@@ -131,17 +143,34 @@ _LDMEM = {(4, False): _enc(lambda a: a.mov(RAX, mem(R15, 0, RAX))),
           **{(n, s): _enc(lambda a, n=n, s=s: (a.movsx if s else a.movzx)(
               RAX, mem(R15, 0, RAX), 32, n * 8)) for n in (1, 2) for s in (False, True)}}
 _STMEM = {n: _enc(lambda a, n=n: a.mov(mem(R15, 0, RAX), RCX, n * 8)) for n in (1, 2, 4)}
-_PROBE = {p: _enc(lambda a, p=p: (a.shr(RDX, 12), a.test(mem(R14, 0, RDX), p, 8)))
-          for p in (1, 2)}
-_MOV_EDX = {r: _enc(lambda a, r=r: a.mov(RDX, r)) for r in (RAX, RCX, RDX)}
-_LEA_EDX = {(r, k): _enc(lambda a, r=r, k=k: a.lea(RDX, mem(r, k)))
-            for r in (RAX, RCX, RDX) for k in (1, 3, 7)}
 _STATE_CODE: dict = {}      # (kind, attr) -> mov between eax and the guest state
 _GET_CODE: dict = {}        # the same per kind, keyed by attr alone (the hot lookups)
 _SET_CODE: dict = {}
 _GETF_CODE: dict = {}
 _SETF_CODE: dict = {}
 _BY_KIND = {"get": _GET_CODE, "set": _SET_CODE, "getf": _GETF_CODE, "setf": _SETF_CODE}
+
+# ---- register allocation -------------------------------------------------------------------
+# IR values live in these host registers while they are live (linear scan per block), in a
+# spill slot only when all are taken. None of them is pinned or used as scratch: the entry
+# trampoline saves rbx/r12, and native code never calls C (rsi, rdi, r8-r11 are free).
+ALLOC_REGS = (RBX, RSI, RDI, R8, R9, R10, R11, R12)
+NOWHERE = -2                 # a value nobody reads: not kept anywhere
+IN_SLOT = -1
+_PRODUCES = {name: spec[1] for name, spec in OPCODES.items()}
+_MOV32 = {(d, s): _enc(lambda a, d=d, s=s: a.mov(d, s)) for d in GPR for s in GPR}
+_MEMO: dict = {}             # (kind, ...) -> bytes encoded on first use (register-direct code)
+
+
+def _memo(key, fn: Callable[[Asm], object]) -> bytes:
+    code = _MEMO.get(key)
+    if code is None:
+        code = _MEMO[key] = _enc(fn)
+    return code
+
+
+_ALU_METHOD = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "xor"}
+_ADC_FLAG_CC = {"CarryAdd": CC.B, "OverflowAdd": CC.O, "Msb": CC.S, "IsZero": CC.E}
 
 
 
@@ -160,6 +189,10 @@ class Emitter(VfpEmitter):
         """reg (32 bits, zero-extended) = an operand."""
         if a.__class__ is Ref:
             i = a.index
+            h = self.loc[i]
+            if h >= 0:
+                self.buf += _MOV32[reg, h]
+                return
             if i >= SPILL_SLOTS:
                 raise TooManyValues(i)
             tbl = _LD.get(reg)
@@ -178,7 +211,13 @@ class Emitter(VfpEmitter):
             raise TypeError(f"bad operand {a!r}")
 
     def store(self, i: int, reg=RAX) -> None:
-        """Spill slot of value i = reg (32 bits)."""
+        """Value i (its host register or spill slot) = reg (32 bits)."""
+        h = self.loc[i]
+        if h >= 0:
+            self.buf += _MOV32[h, reg]
+            return
+        if h == NOWHERE:
+            return
         if i >= SPILL_SLOTS:
             raise TooManyValues(i)
         tbl = _ST.get(reg)
@@ -202,7 +241,10 @@ class Emitter(VfpEmitter):
     def emit(self, block: Block) -> Emitted:
         self.asm = a = Asm()
         self.buf = a.buf                  # the hot paths append precomputed bytes here
-        self._faults: dict[int, list[int]] = {}   # guest pc -> rel32 fields to its fault exit
+        self._faults: dict[tuple, list[int]] = {}   # (guest pc, address register) -> rel32
+                                                    # fields to its fault exit
+        self._align: dict[int, list[int]] = {}    # the same for alignment faults (SIGBUS)
+        self._cold: list[tuple] = []              # exact page checks, out of line (_check)
         out = Emitted(a)
         labels = {}
         n = block.guest_insns
@@ -210,6 +252,9 @@ class Emitter(VfpEmitter):
         if code is None:
             code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
         self.buf += code
+        self.loc = self._allocate(block)
+        self._block_ops = block.ops
+        self._fused: set[int] = set()     # ops whose value an earlier op already produced
         ops = self._ops
         for i, op in enumerate(block.ops):
             fn = ops.get(op.opcode)
@@ -218,6 +263,57 @@ class Emitter(VfpEmitter):
             fn(i, op, labels)
         self.terminal(block, out)
         return out
+
+    def home(self, a) -> int | None:
+        """The host register holding operand ``a``, or None (a constant or a spilled value)."""
+        if a.__class__ is Ref:
+            h = self.loc[a.index]
+            if h >= 0:
+                return h
+        return None
+
+    @staticmethod
+    def _allocate(block: Block) -> list[int]:
+        """Linear scan over the block's values: each value gets a host register (from
+        ALLOC_REGS) from its definition to its last use, IN_SLOT when none is free, NOWHERE
+        when nothing reads it. Control flow inside a block only skips forward (SkipUnless to
+        a Label), so live ranges in program order are exact enough: a value is never read
+        where its definition was skipped. A register freed by an operand's last use may hold
+        the same op's result: every op reads all its operands before writing its result."""
+        ops = block.ops
+        n = len(ops)
+        last = [-1] * n
+        for j, op in enumerate(ops):
+            for x in op.args:
+                if x.__class__ is Ref:
+                    last[x.index] = j
+        t = block.terminal
+        if t.__class__ is Indirect and t.target.__class__ is Ref:
+            last[t.target.index] = n
+        loc = [NOWHERE] * n
+        free = list(ALLOC_REGS[::-1])
+        expire: dict[int, list[int]] = {}
+        produces = _PRODUCES
+        for j in range(n):
+            done = expire.pop(j, None)
+            if done is not None:
+                free += done
+            end = last[j]
+            if end < 0 or not produces[ops[j].opcode]:
+                continue
+            if free:
+                r = free.pop()
+                loc[j] = r
+                e = expire.get(end)
+                if e is None:
+                    expire[end] = [r]
+                else:
+                    e.append(r)
+            else:
+                if j >= SPILL_SLOTS:
+                    raise TooManyValues(j)
+                loc[j] = IN_SLOT
+        return loc
 
     # state
     @staticmethod
@@ -255,11 +351,37 @@ class Emitter(VfpEmitter):
         return code
 
     def op_GetReg(self, i, op, labels):
+        h = self.loc[i]
+        if h >= 0:                                   # straight into the value's register
+            key = ("get", op.attr, h)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda a: a.mov(GPR[h], self._reg(op.attr)))
+            self.buf += code
+            return
         self.buf += _GET_CODE.get(op.attr) or self._state_code("get", op.attr)
         self.store(i)
 
     def op_SetReg(self, i, op, labels):
-        self.load(op.args[0], RAX)
+        v = op.args[0]
+        if v.__class__ is Ref:
+            h = self.loc[v.index]
+            if h >= 0:
+                key = ("set", op.attr, h)
+                code = _MEMO.get(key)
+                if code is None:
+                    code = _memo(key, lambda a: a.mov(self._reg(op.attr), GPR[h]))
+                self.buf += code
+                return
+        else:
+            key = ("seti", op.attr)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _MEMO[key] = _enc_prefix(lambda a: a.mov(self._reg(op.attr), 0x12345678))
+            self.buf += code
+            self.buf += _U32(v.value & MASK32)
+            return
+        self.load(v, RAX)
         self.buf += _SET_CODE.get(op.attr) or self._state_code("set", op.attr)
 
     def op_GetFlag(self, i, op, labels):
@@ -267,10 +389,66 @@ class Emitter(VfpEmitter):
         self.store(i)
 
     def op_SetFlag(self, i, op, labels):
-        self.load(op.args[0], RAX)
+        v = op.args[0]
+        h = self.loc[v.index] if v.__class__ is Ref else IN_SLOT
+        if h >= 0:
+            key = ("setf", op.attr, h)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda a: a.mov(mem(RBP, _FLAG[op.attr]), GPR[h], 8))
+            self.buf += code
+            return
+        self.load(v, RAX)
         self.buf += _SETF_CODE.get(op.attr) or self._state_code("setf", op.attr)
 
     # arithmetic
+    def _alu(self, i, op, name: str, commutative: bool) -> None:
+        """add/sub/and/or/xor straight into the result's register when it has one
+        (``mov d, a; op d, b``, with b a register, an immediate or a spilled value)."""
+        d = self.loc[i]
+        if d < 0:
+            self._binop(i, op, _T[name])
+            return
+        a, b = op.args
+        loc = self.loc
+        hb = loc[b.index] if b.__class__ is Ref else IN_SLOT
+        if hb == d:
+            if not commutative:
+                self._binop(i, op, _T[name])
+                return
+            a, b = b, a
+            hb = loc[b.index] if b.__class__ is Ref else IN_SLOT
+        buf = self.buf
+        ha = loc[a.index] if a.__class__ is Ref else IN_SLOT
+        if ha != d:
+            if ha >= 0:
+                buf += _MOV32[d, ha]
+            else:
+                self.load(a, d)
+        if hb >= 0:
+            key = (name, d, hb)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(GPR[d], GPR[hb]))
+            buf += code
+        elif b.__class__ is Const and b.value & MASK32 == 0 and name != "and":
+            pass                               # x op 0 = x: the mov above is all
+        elif b.__class__ is Const:
+            key = (name, d)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _MEMO[key] = _enc_prefix(
+                    lambda x: getattr(x, _ALU_METHOD[name])(GPR[d], 0x12345678))
+            buf += code
+            buf += _U32(b.value & MASK32)
+        else:
+            self.load(b, RCX)
+            key = (name, d, RCX)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(GPR[d], RCX))
+            buf += code
+
     def _binop(self, i, op, code):
         """eax = args[0], ecx = args[1], ``code`` (bytes, or an assembler method called as
         code(RAX, RCX)), result from eax."""
@@ -298,19 +476,19 @@ class Emitter(VfpEmitter):
         self.store(i)
 
     def op_Add(self, i, op, labels):
-        self._binop(i, op, _T["add"])
+        self._alu(i, op, "add", True)
 
     def op_Sub(self, i, op, labels):
-        self._binop(i, op, _T["sub"])
+        self._alu(i, op, "sub", False)
 
     def op_And(self, i, op, labels):
-        self._binop(i, op, _T["and"])
+        self._alu(i, op, "and", True)
 
     def op_Or(self, i, op, labels):
-        self._binop(i, op, _T["or"])
+        self._alu(i, op, "or", True)
 
     def op_Xor(self, i, op, labels):
-        self._binop(i, op, _T["xor"])
+        self._alu(i, op, "xor", True)
 
     def op_Mul(self, i, op, labels):
         self._binop(i, op, _T["imul"])
@@ -319,7 +497,60 @@ class Emitter(VfpEmitter):
         self._binop(i, op, _T["andnot"])
 
     def op_AddC(self, i, op, labels):
-        self._ternop(i, op, _T["addc"])
+        """a + b + cin. A flag-setting add/subtract is AddC followed by CarryAdd/OverflowAdd
+        of the same operands and Msb/IsZero of its result: those come from the x86 flags of
+        one ``adc`` (CF, OF, SF, ZF are ARM's C, V, N, Z for a + b + cin)."""
+        ops = self._block_ops
+        args = op.args
+        me = REFS[i]
+        fused = []
+        j = i + 1
+        n = len(ops)
+        while j < n and j <= i + 4:
+            o = ops[j]
+            opc = o.opcode
+            if opc in _ADC_FLAG_CC:
+                if o.args != (args if opc in ("CarryAdd", "OverflowAdd") else (me,)):
+                    break
+                fused.append((j, _ADC_FLAG_CC[opc]))
+            else:
+                break
+            j += 1
+        if not fused:
+            self._ternop(i, op, _T["addc"])
+            return
+        # Only the ops right after this one are fused, and their results are written after
+        # every operand was read: a value whose last use lies in the run is one of these
+        # operands or this op's result (read by nothing but the fused ops), so reusing its
+        # home for a fused result is safe (see _allocate).
+        self.load(args[0], RAX)
+        self.load(args[1], RCX)
+        cin = args[2]
+        buf = self.buf
+        if cin.__class__ is Const:
+            buf += _T["adc1"] if cin.value & 1 else _T["add"]
+        else:
+            self.load(cin, RDX)
+            buf += _T["bt_edx0_adc"]
+        self.store(i)                      # a mov: the flags stay
+        loc = self.loc
+        for j, cc in fused:
+            self._fused.add(j)
+            h = loc[j]
+            if h == NOWHERE:
+                continue
+            key = ("setcc", cc, h, j if h < 0 else -1)
+            code = _MEMO.get(key)
+            if code is None:
+                def setcc(a, h=h, cc=cc, j=j):
+                    if h >= 0:
+                        a.setcc(cc, GPR[h])
+                        a.movzx(GPR[h], GPR[h], 32, 8)
+                    else:
+                        a.mov(_slot(j), 0)      # mov leaves the flags alone
+                        a.setcc(cc, _slot(j))
+                code = _memo(key, setcc)
+            buf += code
 
     def op_Not(self, i, op, labels):
         self._unop(i, op, _T["not"])
@@ -462,18 +693,26 @@ class Emitter(VfpEmitter):
 
     # flag helpers
     def op_CarryAdd(self, i, op, labels):
+        if i in self._fused:                       # computed by the AddC before it
+            return
         # 32-bit loads zero-extend into the 64-bit registers: add in 64 bits, take bit 32
         self._ternop(i, op, _T["carryadd"])
 
     def op_OverflowAdd(self, i, op, labels):
+        if i in self._fused:
+            return
         self._ternop(i, op, _T["overflowadd"])
 
     def op_IsZero(self, i, op, labels):
+        if i in self._fused:
+            return
         self.load(op.args[0], RCX)
         self.buf += _T["iszero"]
         self.store(i)
 
     def op_Msb(self, i, op, labels):
+        if i in self._fused:
+            return
         self._unop(i, op, _T["msb"])
 
     def op_Bit(self, i, op, labels):
@@ -500,26 +739,79 @@ class Emitter(VfpEmitter):
 
     # memory
     def _check(self, addr_reg, size: int, perm: int, pc: int) -> None:
-        """Fault unless every byte of the access is on a page with ``perm``."""
-        fixups = self._faults.get(pc)
+        """Fault unless every byte of the access is on a page with ``perm``. The fault exit
+        reports the address from ``addr_reg`` (exits are per (pc, register)). A 2-8 byte
+        access probes one byte: the table's "this page and the next" bit (perm << 2); only
+        when that is clear does a cold path check the two pages exactly (the last page of a
+        mapping, or a real fault)."""
+        key = (pc, addr_reg)
+        fixups = self._faults.get(key)
         if fixups is None:
-            fixups = self._faults[pc] = []
+            fixups = self._faults[key] = []
         buf = self.buf
-        buf += _MOV_EDX[addr_reg]
-        buf += _PROBE[perm]
-        buf += _JE_REL32                   # to the fault exit: patched in terminal()
-        fixups.append(len(buf) - 4)
-        if size > 1:
-            buf += _LEA_EDX[addr_reg, size - 1]
-            buf += _PROBE[perm]
-            buf += _JE_REL32
+        mask = perm if size == 1 else perm << 2
+        code = _MEMO.get(("probe", addr_reg, mask))
+        if code is None:
+            code = _memo(("probe", addr_reg, mask), lambda a: (
+                a.mov(RDX, GPR[addr_reg]), a.shr(RDX, 12), a.test(mem(R14, 0, RDX), mask, 8)))
+        buf += code
+        buf += _JE_REL32                   # to the fault exit / cold path: patched in terminal()
+        if size == 1:
             fixups.append(len(buf) - 4)
+        else:
+            self._cold.append((len(buf) - 4, addr_reg, size, perm, fixups))
+
+    def _cold_checks(self) -> None:
+        """The exact two-page checks behind _check's one-probe fast path."""
+        buf = self.buf
+        for field, reg, size, perm, fixups in self._cold:
+            _S32_INTO(buf, field, len(buf) - field - 4)
+            key = ("cold", reg, size, perm)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _MEMO[key] = (
+                    _enc(lambda a: a.test(mem(R14, 0, RDX), perm, 8)) + _JE_REL32,
+                    _enc(lambda a: (a.lea(RDX, mem(GPR[reg], size - 1)), a.shr(RDX, 12),
+                                    a.test(mem(R14, 0, RDX), perm, 8))) + _JE_REL32)
+            buf += code[0]                 # rdx is still the first byte's page
+            fixups.append(len(buf) - 4)
+            buf += code[1]
+            fixups.append(len(buf) - 4)
+            buf += b"\xe9"                 # back to the access
+            buf += _S32(field + 4 - len(buf) - 4)
+
+    def _addr_reg(self, a) -> int:
+        """The register holding an address operand (loaded into eax when it has none)."""
+        if a.__class__ is Ref:
+            h = self.loc[a.index]
+            if h >= 0:
+                return h
+        self.load(a, RAX)
+        return RAX
 
     def _load(self, i, op, size, signed):
-        self.load(op.args[0], RAX)
-        self._check(RAX, size, PERM_R, op.attr)
-        self.buf += _LDMEM[size, signed and size < 4]
-        self.store(i)
+        ra = self._addr_reg(op.args[0])
+        self._check(ra, size, PERM_R, op.attr)
+        d = self.loc[i]
+        signed = signed and size < 4
+        if ra == RAX and d < 0:
+            self.buf += _LDMEM[size, signed]
+            self.store(i)
+            return
+        dst = d if d >= 0 else RAX
+        key = ("ld", size, signed, dst, ra)
+        code = _MEMO.get(key)
+        if code is None:
+            def ld(a):
+                if size == 4:
+                    a.mov(GPR[dst], mem(R15, 0, GPR[ra]))
+                else:
+                    (a.movsx if signed else a.movzx)(GPR[dst], mem(R15, 0, GPR[ra]), 32,
+                                                      size * 8)
+            code = _memo(key, ld)
+        self.buf += code
+        if d < 0:
+            self.store(i)
 
     def op_Load8(self, i, op, labels):
         self._load(i, op, 1, False)
@@ -537,10 +829,21 @@ class Emitter(VfpEmitter):
         self._load(i, op, 2, True)
 
     def _store(self, i, op, size):
-        self.load(op.args[0], RAX)
-        self._check(RAX, size, PERM_W, op.attr)
-        self.load(op.args[1], RCX)
-        self.buf += _STMEM[size]
+        ra = self._addr_reg(op.args[0])
+        self._check(ra, size, PERM_W, op.attr)
+        v = op.args[1]
+        hv = self.loc[v.index] if v.__class__ is Ref else IN_SLOT
+        if hv < 0:
+            self.load(v, RCX)
+            hv = RCX
+        if ra == RAX and hv == RCX:
+            self.buf += _STMEM[size]
+            return
+        key = ("st", size, ra, hv)
+        code = _MEMO.get(key)
+        if code is None:
+            code = _memo(key, lambda a: a.mov(mem(R15, 0, GPR[ra]), GPR[hv], size * 8))
+        self.buf += code
 
     def op_Store8(self, i, op, labels):
         self._store(i, op, 1)
@@ -551,6 +854,15 @@ class Emitter(VfpEmitter):
     def op_Store32(self, i, op, labels):
         self._store(i, op, 4)
 
+    def op_AlignCheck(self, i, op, labels):
+        pc, mask = op.attr
+        self.load(op.args[0], RAX)
+        buf = self.buf
+        buf += _T["test_eax_imm"]
+        buf += _U32(mask)
+        buf += _JNE_REL32                  # to the alignment-fault exit: patched in terminal()
+        self._align.setdefault(pc, []).append(len(buf) - 4)
+
     # control inside the block
     def op_SkipUnless(self, i, op, labels):
         cond, lab = op.attr
@@ -558,6 +870,10 @@ class Emitter(VfpEmitter):
             return
         a = self.asm
         target = labels.setdefault(lab, a.label())
+        if cond < 8:                            # one flag byte decides
+            self.buf += _FLAG_CMP[cond >> 1]
+            a.jcc(CC.NE if cond & 1 else CC.E, target)
+            return
         self.cond_to_eax(cond)
         a.test(RAX, RAX)
         a.jcc(CC.E, target)
@@ -578,16 +894,24 @@ class Emitter(VfpEmitter):
         buf += _T["thumb1" if thumb else "thumb0"]
 
     def _link(self, link: Link, out: Emitted) -> None:
-        a = self.asm
-        self._set_pc(link.pc, link.thumb)
-        self._to_pending()
+        """A chained jump. The guest PC is stored only on the paths that leave to Python
+        (the pending-signal stub, the not-yet-chained fall-through): native code never reads
+        it. The Thumb bit is stored only when it changes (native code keeps state.thumb equal
+        to the running block's, which the indirect-branch lookup relies on)."""
+        buf = self.buf
+        if link.thumb != self._thumb:
+            buf += _T["thumb1" if link.thumb else "thumb0"]
+        buf += _T["pending"]
+        buf += _JNE_REL32
+        self._pending_pc.append((len(buf) - 4, link.pc))
         key = (link.pc, link.thumb)
         site = self.new_site(key)
-        buf = self.buf
         buf += b"\xe9\0\0\0\0"          # jmp to the next instruction: re-targeted to the
         out.sites.append((len(buf) - 4, site, key))   # block once it exists
-        self.buf += _T["exit_info"]
-        self.buf += _U32(site)
+        buf += _T["set_pc"]
+        buf += _U32(link.pc & 0xFFFFFFFF)
+        buf += _T["exit_info"]
+        buf += _U32(site)
         self._exit(EXIT_LINK_MISS)
 
     def _to_pending(self) -> None:
@@ -599,6 +923,12 @@ class Emitter(VfpEmitter):
 
     def _bind_pending(self) -> None:
         buf = self.buf
+        for f, pc in self._pending_pc:           # set the PC, then the shared pending exit
+            _S32_INTO(buf, f, len(buf) - f - 4)
+            buf += _T["set_pc"]
+            buf += _U32(pc & 0xFFFFFFFF)
+            buf += b"\xe9\0\0\0\0"
+            self._pending.append(len(buf) - 4)
         here = len(buf)
         for f in self._pending:
             _S32_INTO(buf, f, here - f - 4)
@@ -608,13 +938,19 @@ class Emitter(VfpEmitter):
         a = self.asm
         t = block.terminal
         self._pending: list[int] = []          # rel32 fields of jumps to the pending exit
+        self._pending_pc: list[tuple[int, int]] = []   # (rel32 field, guest pc) of links
+        self._thumb = block.thumb
         pending_used = True
         if isinstance(t, Link):
             self._link(t, out)
         elif isinstance(t, LinkCond):
-            self.cond_to_eax(t.cond)
             buf = self.buf
-            buf += _TEST_JE_REL32
+            if t.cond < 8:                      # EQ/NE CS/CC MI/PL VS/VC: one flag byte
+                buf += _FLAG_CMP[t.cond >> 1]
+                buf += _JNE_REL32 if t.cond & 1 else _JE_REL32
+            else:
+                self.cond_to_eax(t.cond)
+                buf += _TEST_JE_REL32
             not_taken = len(buf) - 4
             self._link(t.taken, out)
             _S32_INTO(buf, not_taken, len(buf) - not_taken - 4)
@@ -639,21 +975,43 @@ class Emitter(VfpEmitter):
             raise TypeError(f"unknown terminal {t!r}")
         if pending_used:
             self._bind_pending()
+        if self._cold:
+            self._cold_checks()
+        if self._align:
+            self._fault_exits(self._align, _T["align_tail"])
         if self._faults:
-            # One exit per faulting instruction (it sets exit_pc), all sharing one tail that
-            # records the address (in eax) and leaves.
+            # One exit per faulting instruction and address register (it sets exit_pc and
+            # moves the address to eax), all sharing one tail that records it and leaves.
             buf = self.buf
             common = len(buf)
             buf += _T["fault_tail"]
             a.jmp_abs(self.epilogue)
-            for pc, fixups in self._faults.items():
+            for (pc, reg), fixups in self._faults.items():
                 here = len(buf)
                 for f in fixups:
                     _S32_INTO(buf, f, here - f - 4)
+                if reg != RAX:
+                    buf += _MOV32[RAX, reg]
                 buf += _T["exit_pc"]
                 buf += _U32(pc & 0xFFFFFFFF)
                 buf += b"\xe9"
                 buf += _S32(common - len(buf) - 4)
+
+    def _fault_exits(self, sites: dict[int, list[int]], tail: bytes) -> None:
+        """One exit per faulting instruction (it sets exit_pc), all sharing one ``tail`` that
+        records the address (in eax) and leaves with the exit reason."""
+        buf = self.buf
+        common = len(buf)
+        buf += tail
+        self.asm.jmp_abs(self.epilogue)
+        for pc, fixups in sites.items():
+            here = len(buf)
+            for f in fixups:
+                _S32_INTO(buf, f, here - f - 4)
+            buf += _T["exit_pc"]
+            buf += _U32(pc & 0xFFFFFFFF)
+            buf += b"\xe9"
+            buf += _S32(common - len(buf) - 4)
 
     def _indirect(self, t: Indirect) -> None:
         """Set the PC from a value (BX-style interworking when asked), then look the target
@@ -724,5 +1082,7 @@ def _cond_to_eax(a: Asm, cond: int) -> None:
 
 
 _COND: dict[int, bytes] = {}
+# cmp byte [flag], 0 for Z, C, N, V: condition 2k holds when the flag is set
+_FLAG_CMP = [_enc(lambda a, f=f: a.cmp(mem(RBP, _FLAG[f]), 0, 8)) for f in "ZCNV"]
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
 

@@ -23,13 +23,15 @@ FPSCR; the x86 exception flags accumulate in MXCSR and are folded into FPSCR at 
 underflow tininess after rounding, ARM before, so UFC can differ for results that round up to
 the smallest normal number.
 
-Scratch registers: rax, rcx, rdx, xmm0, xmm1 only (nothing is live across IR ops).
+Scratch registers: rax, rcx, rdx, xmm0, xmm1 only. Operands and results live where
+``Emitter._allocate`` put them (``self.loc``: a host register, holding a 64-bit value whole,
+or a spill slot); ``_fld/_fst/_gld/_gst`` are the only accessors.
 """
 from __future__ import annotations
 
 import struct
 
-from ..backends.x86.asm import CC, RAX, RBP, RCX, RDX, RSP, XMM0, XMM1, mem
+from ..backends.x86.asm import CC, GPR, RAX, RBP, RCX, RDX, RSP, XMM0, XMM1, mem
 from .codecache import SPILL_SLOTS
 from .ir import Const, Ref
 from .state import OFFSETS
@@ -125,12 +127,20 @@ class VfpEmitter:
                   64 if wide else 32)
             (a.movq if wide else a.movd)(x, RAX)
         elif isinstance(arg, Ref):
-            (a.movsd if wide else a.movss)(x, _fslot(arg.index))
+            h = self.loc[arg.index]
+            if h >= 0:                       # in a host register (Emitter._allocate)
+                (a.movq if wide else a.movd)(x, GPR[h])
+            else:
+                (a.movsd if wide else a.movss)(x, _fslot(arg.index))
         else:
             raise TypeError(f"bad operand {arg!r}")
 
     def _fst(self, i: int, x, wide: bool) -> None:
-        (self.asm.movsd if wide else self.asm.movss)(_fslot(i), x)
+        h = self.loc[i]
+        if h >= 0:
+            (self.asm.movq if wide else self.asm.movd)(GPR[h], x)
+        elif h == -1:                        # IN_SLOT (-2: the value is never read)
+            (self.asm.movsd if wide else self.asm.movss)(_fslot(i), x)
 
     def _gld(self, arg, reg, wide: bool, high: bool = False) -> None:
         """Load a value (or its high half) into a general register."""
@@ -139,12 +149,24 @@ class VfpEmitter:
             v = arg.value >> 32 if high else arg.value
             a.mov(reg, v & (0xFFFFFFFFFFFFFFFF if wide else 0xFFFFFFFF), 64 if wide else 32)
         elif isinstance(arg, Ref):
-            a.mov(reg, mem(RSP, 8 * arg.index + (4 if high else 0)), 64 if wide else 32)
+            h = self.loc[arg.index]
+            if h >= 0:
+                if high:
+                    a.mov(reg, GPR[h], 64)
+                    a.shr(reg, 32, 64)
+                else:
+                    a.mov(reg, GPR[h], 64 if wide else 32)
+            else:
+                a.mov(reg, mem(RSP, 8 * arg.index + (4 if high else 0)), 64 if wide else 32)
         else:
             raise TypeError(f"bad operand {arg!r}")
 
     def _gst(self, i: int, reg, wide: bool) -> None:
-        self.asm.mov(_fslot(i), reg, 64 if wide else 32)
+        h = self.loc[i]
+        if h >= 0:
+            self.asm.mov(GPR[h], reg, 64 if wide else 32)
+        elif h == -1:
+            self.asm.mov(_fslot(i), reg, 64 if wide else 32)
 
     # ---- 64-bit plumbing -------------------------------------------------------------------
     def op_Cat64(self, i, op, labels):
