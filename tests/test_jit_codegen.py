@@ -1,0 +1,154 @@
+"""Code generation details of the emitter (translator/jit/x86emit.py): the per-block register
+allocator (IR values in host registers, spill slots when more are live than there are
+registers) and the one-probe page-permission check (a "this page and the next" bit)."""
+from __future__ import annotations
+
+import io
+
+from frontends.arm import abi
+from translator.backends.jit_backend import JitBackend
+from translator.jit.ir import Block, Const, Link, Syscall
+from translator.jit.x86emit import ALLOC_REGS, IN_SLOT, NOWHERE, Emitter
+from translator.linux.fdtable import FdTable
+from translator.linux.kernel import Kernel
+from translator.memory import PROT_NONE, PROT_READ, PROT_WRITE, GuestMemory
+
+import pytest
+
+
+def _wide_block() -> Block:
+    """20 values all live until the end (more than there are registers), summed in reverse
+    order so the spilled ones are read back last; plus one value nobody reads."""
+    b = Block(0, False)
+    vals = [b.emit("Add", b.emit("GetReg", attr=k % 8), Const(k)) for k in range(20)]
+    b.emit("Load32", Const(0x10000), attr=0)           # result unused: kept for its fault
+    acc = vals[-1]
+    for v in reversed(vals[:-1]):
+        acc = b.emit("Xor", b.emit("Mul", acc, Const(3)), v)
+    b.emit("SetReg", acc, attr=0)
+    b.terminal = Link(0x2000, False)
+    b.guest_insns = 1
+    return b
+
+
+def test_allocator_spills_when_registers_run_out_and_skips_unread_values():
+    b = _wide_block()
+    loc = Emitter._allocate(b)
+    regs = [h for h in loc if h >= 0]
+    assert set(regs) <= set(ALLOC_REGS) and len(set(regs)) == len(ALLOC_REGS)
+    assert IN_SLOT in loc
+    load = next(i for i, op in enumerate(b.ops) if op.opcode == "Load32")
+    assert loc[load] == NOWHERE
+
+
+def test_spilled_and_register_values_mixed_give_the_right_result():
+    regs = [0x11111111 * (k + 1) & 0xFFFFFFFF for k in range(8)]
+    vals = [(regs[k % 8] + k) & 0xFFFFFFFF for k in range(20)]
+    acc = vals[-1]
+    for v in reversed(vals[:-1]):
+        acc = ((acc * 3) & 0xFFFFFFFF) ^ v
+
+    def exit_block():
+        e = Block(0, False)
+        e.emit("SetReg", Const(abi.SYSCALLS["exit_group"]), attr=7)
+        e.terminal = Syscall(0, False)
+        e.guest_insns = 1
+        return e
+    blocks = {0x1000: _wide_block, 0x2000: exit_block}
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    try:
+        mem.map(0x10000, 0x10000, PROT_READ | PROT_WRITE)
+
+        def translator(m, pc, thumb):
+            blk = blocks[pc]()
+            blk.pc, blk.thumb = pc, thumb
+            return blk
+        jit = JitBackend(abi, mem, translator)
+        k = Kernel(abi, mem, FdTable(), log=io.StringIO())
+        k.cpu = jit
+        jit.start(0x1000, 0x18000, {f"r{i}": v for i, v in enumerate(regs)})
+        jit.run(k)
+        assert jit.state.r[0] == acc
+    finally:
+        mem.close()
+
+
+# ---- page checks: one probe of "this page and the next", exact check out of line -----------
+def _run_access(op: str, addr: int, setup) -> tuple:
+    """Run one access (``op`` Load32/Store32/Load16) at ``addr`` in a 0x10000-0x20000 mapping
+    changed by ``setup(mem)``; (signal, fault address, r0)."""
+    def block():
+        b = Block(0, False)
+        a = b.emit("GetReg", attr=1)
+        if op.startswith("Load"):
+            b.emit("SetReg", b.emit(op, a, attr=0x1000), attr=0)
+        else:
+            b.emit(op, a, Const(0x55667788), attr=0x1000)
+        b.terminal = Link(0x2000, False)
+        b.guest_insns = 1
+        return b
+
+    def exit_block():
+        e = Block(0, False)
+        e.emit("SetReg", Const(abi.SYSCALLS["exit_group"]), attr=7)
+        e.terminal = Syscall(0, False)
+        return e
+    blocks = {0x1000: block, 0x2000: exit_block}
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    try:
+        mem.map(0x10000, 0x10000, PROT_READ | PROT_WRITE)
+        mem.write(0x10000, bytes(range(256)) * 256)
+
+        def translator(m, pc, thumb):
+            blk = blocks[pc]()
+            blk.pc, blk.thumb = pc, thumb
+            return blk
+        jit = JitBackend(abi, mem, translator)
+        setup(mem)
+        k = Kernel(abi, mem, FdTable(), log=io.StringIO())
+        k.cpu = jit
+        jit.start(0x1000, 0x18000, {"r1": addr, "r0": 0})
+        end = jit.run(k)
+        return end.signal, end.addr if end.signal else None, jit.state.r[0]
+    finally:
+        mem.close()
+
+
+def _nothing(mem):
+    pass
+
+
+@pytest.mark.parametrize("op", ["Load32", "Store32", "Load16"])
+def test_access_inside_the_last_page_of_a_mapping_does_not_fault(op):
+    """The last page's "and the next" bit is clear (nothing is mapped after it): the cold
+    path checks exactly and the access goes through."""
+    sig, _, r0 = _run_access(op, 0x1fffc, _nothing)
+    assert sig == 0
+    if op == "Load32":
+        assert r0 == 0xFFFEFDFC
+
+
+@pytest.mark.parametrize("op", ["Load32", "Store32"])
+def test_access_straddling_into_an_unmapped_page_faults(op):
+    sig, addr, _ = _run_access(op, 0x1fffe, _nothing)
+    assert sig == 11 and addr == 0x1fffe
+
+
+def test_pair_bit_follows_protection_changes_of_the_next_page():
+    """mprotect of page P+1 must clear P's "and the next" bit: a write straddling into a page
+    made read-only faults; made writable again, it goes through."""
+    def ro(mem):
+        mem.protect(0x11000, 0x1000, PROT_READ)
+    sig, addr, _ = _run_access("Store32", 0x10ffe, ro)
+    assert sig == 11 and addr == 0x10ffe
+
+    def ro_then_rw(mem):
+        mem.protect(0x11000, 0x1000, PROT_NONE)
+        mem.protect(0x11000, 0x1000, PROT_READ | PROT_WRITE)
+    sig, _, _ = _run_access("Store32", 0x10ffe, ro_then_rw)
+    assert sig == 0
+
+    def unmap_first(mem):
+        mem.unmap(0x10000, 0x1000)
+    sig, addr, _ = _run_access("Load32", 0x10ffe, unmap_first)
+    assert sig == 11 and addr == 0x10ffe
