@@ -119,6 +119,17 @@ def test_pthread_kill_masks_kill_alarm_sigwait(build, arch, flags, backend):
     assert r.stdout.decode() == KILL_OUT
 
 
+@pytest.mark.parametrize("arch,flags,backend", [CONFIGS[1], CONFIGS[2], CONFIGS[4]],
+                         ids=[IDS[1], IDS[2], IDS[4]])
+def test_process_signal_after_main_thread_exit_goes_to_worker(build, arch, flags, backend):
+    """After pthread_exit in main, kill() to the process reaches the remaining thread (the
+    exited main thread takes no more process-directed signals)."""
+    r = _run(backend, build("tsig_kill", arch, flags), "mainexit")
+    assert r.stderr.decode() == ""
+    assert r.returncode == 0
+    assert r.stdout.decode() == "after main exited: handled in worker=1 code=0\n"
+
+
 @pytest.mark.parametrize("arch,flags,backend", CONFIGS, ids=IDS)
 def test_pthread_cancel_at_cancellation_points(build, arch, flags, backend):
     """pthread_cancel of workers blocked in pthread_cond_wait (futex), nanosleep and read:

@@ -145,7 +145,17 @@ static void *rt_taker(void *arg) {          /* worker 6: queued RT signals with 
     return arg;
 }
 
-int main(void) {
+static void *orphan(void *arg) {            /* main has called pthread_exit */
+    tls_id = 9;
+    usleep(20000);
+    kill(getpid(), SIGUSR1);                 /* process-directed: only this thread is left */
+    while (!hits)
+        usleep(500);
+    printf("after main exited: handled in worker=%d code=%d\n", h_tls == 9, h_code);
+    return arg;
+}
+
+int main(int argc, char **argv) {
     struct sigaction sa;
     pthread_t t;
     sigset_t s, p;
@@ -155,6 +165,10 @@ int main(void) {
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
+    if (argc > 1 && !strcmp(argv[1], "mainexit")) {
+        pthread_create(&t, NULL, orphan, NULL);
+        pthread_exit(NULL);
+    }
 
     /* 1. pthread_kill to a spinning worker; its handler spins until main has computed. */
     pthread_create(&t, NULL, spinner, NULL);

@@ -402,7 +402,11 @@ class ThreadGroup:
         """The main guest thread's run ended with ``end``; wait for the group's end."""
         if not isinstance(end, ThreadExit):
             self.terminate(end)
+        self.main.exiting = True
         self.threads.pop(self.main.tid, None)
+        if self.end is None:
+            from .sigdeliver import requeue_shared
+            requeue_shared(self.kernel, self.main.sig)   # pthread_exit from main
         self.lock.release()
         with self.done:
             while self.threads and self.end is None:
