@@ -31,10 +31,16 @@ int main(void) {
     pipe(p);
     pid_t pid = fork();
     if (pid == 0) {
+        /* SIGUSR1 stays blocked but in sigsuspend: one arriving between the check and a
+         * pause() would leave the child waiting forever (a slow emulator widens that gap). */
+        sigset_t block, none;
+        sigemptyset(&block);
+        sigaddset(&block, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &block, &none);
         signal(SIGUSR1, on_usr1);
         write(p[1], "r", 1);
         while (!child_got)
-            pause();
+            sigsuspend(&none);
         _exit(child_got);
     }
     char c;
