@@ -42,6 +42,7 @@ sigwait got 10 code=0 pid_ok=1
 sigwait got 10 code=0 pid_ok=1
 handlers run=0 pending after=0
 sigqueue to worker: n=2 values=5,6 code=-1 in_worker=1
+sigwait got 15 from another process
 done
 """
 
@@ -112,7 +113,9 @@ def test_pthread_kill_masks_kill_alarm_sigwait(build, arch, flags, backend):
     main thread computes while the handler spins; a signal blocked by one thread is pending
     on that thread only; kill() from a worker that blocks it interrupts the main thread's
     pthread_join; SIGALRM goes to the only thread not blocking it; a signal every thread
-    blocks stays pending on the process until a dedicated thread sigwaits for it."""
+    blocks stays pending on the process until a dedicated thread sigwaits for it; SIGTERM
+    (default action) from another process, blocked everywhere, goes to a sigwait thread
+    instead of killing the process."""
     r = _run(backend, build("tsig_kill", arch, flags))
     assert r.stderr.decode() == ""
     assert r.returncode == 0

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
@@ -155,6 +156,17 @@ static void *orphan(void *arg) {            /* main has called pthread_exit */
     return arg;
 }
 
+static void *term_waiter(void *arg) {       /* worker 7: sigwait for SIGTERM (default) */
+    sigset_t s;
+    int sig = 0;
+    sigemptyset(&s);
+    sigaddset(&s, SIGTERM);
+    step = 1;
+    sigwait(&s, &sig);
+    printf("sigwait got %d from another process\n", sig);
+    return arg;
+}
+
 int main(int argc, char **argv) {
     struct sigaction sa;
     pthread_t t;
@@ -275,6 +287,23 @@ int main(int argc, char **argv) {
     pthread_join(t, NULL);
     printf("sigqueue to worker: n=%d values=%d,%d code=%d in_worker=%d\n", q_n, q_vals[0],
            q_vals[1], q_code, q_tls == 6);
+
+    /* 7. SIGTERM with its default action, blocked everywhere, sent by another process:
+     * the thread in sigwait takes it; the process is not killed. */
+    sigemptyset(&s);
+    sigaddset(&s, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    step = 0;
+    pthread_create(&t, NULL, term_waiter, NULL);
+    wait_for(&step, 1);
+    usleep(20000);
+    pid_t child = fork();
+    if (child == 0) {
+        kill(getppid(), SIGTERM);
+        _exit(0);
+    }
+    pthread_join(t, NULL);
+    waitpid(child, NULL, 0);
     printf("done\n");
     return 0;
 }

@@ -76,9 +76,10 @@ def _watch(ref: KernelRef, die: Callable[[int], None]) -> None:
         sig = info.si_signo
         k = ref[0] if ref else None
         handler = k.sigactions.get(sig, (sigs.SIG_DFL,))[0] if k is not None else sigs.SIG_DFL
-        # Blocked by the process: by every guest thread (else one takes it and dies).
+        # Blocked by the process: by every guest thread (else one takes it and dies); a
+        # thread in sigwait takes a blocked one, default action or not.
         blocked = k is not None and (k.sig.mask & bit(sig) if k.threads is None
-                                     else k.threads.route(sig) is None)
+                                     else k.threads.blocked_everywhere(sig))
         if handler == sigs.SIG_IGN:
             continue
         if handler == sigs.SIG_DFL and not blocked:

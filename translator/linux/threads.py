@@ -242,6 +242,12 @@ class ThreadGroup:
                 return t
         return None
 
+    def blocked_everywhere(self, sig: int) -> bool:
+        """Whether every thread blocks ``sig`` (its mask, not what sigtimedwait waits for:
+        the kernel's real_blocked), so a fatal default action does not kill at once."""
+        b = 1 << (sig - 1)
+        return all(t.sig.mask & b for t in list(self.threads.values()) if not t.exiting)
+
     def take_shared(self, st, bits: int) -> int:
         """Move the shared pending signals in ``bits`` to thread state ``st`` (a thread that
         unblocked them or waits for them dequeues them from there); returns what moved."""
