@@ -41,6 +41,25 @@ def test_allocator_spills_when_registers_run_out_and_skips_unread_values():
     assert loc[load] == NOWHERE
 
 
+def test_allocator_spills_the_value_needed_furthest_away():
+    """Eight values read only at the end of the block hold every register; a chain of short
+    temporaries after them must not all go to spill slots (sha256's round blocks did: every
+    rotate and xor went through memory): one long-lived value is spilled instead."""
+    b = Block(0, False)
+    longs = [b.emit("GetReg", attr=k) for k in range(8)]
+    x = b.emit("GetReg", attr=8)
+    temps = []
+    for k in range(10):
+        x = b.emit("Add", x, Const(k + 1))
+        temps.append(x.index)
+    for k, v in enumerate(longs):
+        b.emit("SetReg", b.emit("Xor", v, x), attr=k)
+    b.terminal = Link(0x2000, False)
+    loc = Emitter._allocate(b)
+    assert all(loc[t] >= 0 for t in temps)
+    assert sum(loc[v.index] == IN_SLOT for v in longs) == 1
+
+
 def test_spilled_and_register_values_mixed_give_the_right_result():
     regs = [0x11111111 * (k + 1) & 0xFFFFFFFF for k in range(8)]
     vals = [(regs[k % 8] + k) & 0xFFFFFFFF for k in range(20)]

@@ -22,7 +22,7 @@ from typing import Callable
 from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX,
                                 RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
-from .ir import (OPCODES, REFS, Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
+from .ir import (OPCODES, REFS, Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
 from .state import OFFSETS
 from .x86emit_vfp import VfpEmitter
 
@@ -275,8 +275,8 @@ class Emitter(VfpEmitter):
     @staticmethod
     def _allocate(block: Block) -> list[int]:
         """Linear scan over the block's values: each value gets a host register (from
-        ALLOC_REGS) from its definition to its last use, IN_SLOT when none is free, NOWHERE
-        when nothing reads it. Control flow inside a block only skips forward (SkipUnless to
+        ALLOC_REGS) from its definition to its last use, or IN_SLOT when more are live (the
+        one needed furthest away is spilled), NOWHERE when nothing reads it. Control flow inside a block only skips forward (SkipUnless to
         a Label), so live ranges in program order are exact enough: a value is never read
         where its definition was skipped. A register freed by an operand's last use may hold
         the same op's result: every op reads all its operands before writing its result."""
@@ -292,27 +292,40 @@ class Emitter(VfpEmitter):
             last[t.target.index] = n
         loc = [NOWHERE] * n
         free = list(ALLOC_REGS[::-1])
-        expire: dict[int, list[int]] = {}
+        active: dict[int, int] = {}          # value -> its last use, while in a register
+        expire: dict[int, list[int]] = {}    # last use -> values whose register frees then
         produces = _PRODUCES
         for j in range(n):
             done = expire.pop(j, None)
             if done is not None:
-                free += done
+                for v in done:
+                    if active.pop(v, None) is not None:    # (not stolen in the meantime)
+                        free.append(loc[v])
             end = last[j]
             if end < 0 or not produces[ops[j].opcode]:
                 continue
-            if free:
-                r = free.pop()
-                loc[j] = r
-                e = expire.get(end)
-                if e is None:
-                    expire[end] = [r]
-                else:
-                    e.append(r)
+            if not free:
+                # Spill whichever live value is needed furthest away (this one, or one
+                # holding a register: that one then lives in its slot from its definition,
+                # which is fine since no code has been emitted yet).
+                victim = max(active, key=active.__getitem__)
+                if active[victim] <= end:
+                    if j >= SPILL_SLOTS:
+                        raise TooManyValues(j)
+                    loc[j] = IN_SLOT
+                    continue
+                if victim >= SPILL_SLOTS:
+                    raise TooManyValues(victim)
+                del active[victim]
+                free.append(loc[victim])
+                loc[victim] = IN_SLOT
+            loc[j] = free.pop()
+            active[j] = end
+            e = expire.get(end)
+            if e is None:
+                expire[end] = [j]
             else:
-                if j >= SPILL_SLOTS:
-                    raise TooManyValues(j)
-                loc[j] = IN_SLOT
+                e.append(j)
         return loc
 
     # state
@@ -475,6 +488,26 @@ class Emitter(VfpEmitter):
         self.buf += code
         self.store(i)
 
+    def _inplace(self, i, arg, key, build) -> bool:
+        """``d = arg; op d`` on the result's register d (False when it has none): ``build(asm,
+        d)`` encodes the op (memoized under ``key + (d,)``)."""
+        d = self.loc[i]
+        if d < 0:
+            return False
+        h = self.loc[arg.index] if arg.__class__ is Ref else IN_SLOT
+        buf = self.buf
+        if h != d:
+            if h >= 0:
+                buf += _MOV32[d, h]
+            else:
+                self.load(arg, d)
+        key = key + (d,)
+        code = _MEMO.get(key)
+        if code is None:
+            code = _memo(key, lambda a: build(a, GPR[d]))
+        buf += code
+        return True
+
     def op_Add(self, i, op, labels):
         self._alu(i, op, "add", True)
 
@@ -517,7 +550,11 @@ class Emitter(VfpEmitter):
                 break
             j += 1
         if not fused:
-            self._ternop(i, op, _T["addc"])
+            cin = args[2]
+            if cin.__class__ is Const and not cin.value & 1:
+                self._alu(i, Op("Add", args[:2]), "add", True)
+            else:
+                self._ternop(i, op, _T["addc"])
             return
         # Only the ops right after this one are fused, and their results are written after
         # every operand was read: a value whose last use lies in the run is one of these
@@ -553,10 +590,12 @@ class Emitter(VfpEmitter):
             buf += code
 
     def op_Not(self, i, op, labels):
-        self._unop(i, op, _T["not"])
+        if not self._inplace(i, op.args[0], ("not",), lambda a, d: a.not_(d)):
+            self._unop(i, op, _T["not"])
 
     def op_Neg(self, i, op, labels):
-        self._unop(i, op, _T["neg"])
+        if not self._inplace(i, op.args[0], ("neg",), lambda a, d: a.neg(d)):
+            self._unop(i, op, _T["neg"])
 
     def _mulhi(self, i, op, signed):
         self.load(op.args[0], RAX)
@@ -608,8 +647,18 @@ class Emitter(VfpEmitter):
     def _shift(self, i, op, kind):
         """ARM shifts by a register amount: bottom byte, 32 and above handled."""
         a = self.asm
-        self.load(op.args[0], RAX)
         n = op.args[1]
+        if n.__class__ is Const:
+            k = n.value & 0xFF
+            if kind == "ror" or k < 32:
+                k &= 31
+                if k == 0:
+                    if self._inplace(i, op.args[0], ("nop",), lambda a, d: None):
+                        return
+                elif self._inplace(i, op.args[0], (kind, k),
+                                   lambda a, d: getattr(a, kind)(d, k)):
+                    return
+        self.load(op.args[0], RAX)
         if n.__class__ is Const:
             k = n.value & 0xFF
             if kind == "ror":
@@ -677,7 +726,9 @@ class Emitter(VfpEmitter):
         self.store(i)
 
     def _ext(self, i, op, signed, w):
-        self._unop(i, op, _EXT[signed, w])
+        if not self._inplace(i, op.args[0], ("ext", signed, w),
+                             lambda a, d: (a.movsx if signed else a.movzx)(d, d, 32, w)):
+            self._unop(i, op, _EXT[signed, w])
 
     def op_ZeroExt8(self, i, op, labels):
         self._ext(i, op, False, 8)
