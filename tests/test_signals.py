@@ -183,7 +183,8 @@ def test_host_signal_reaches_guest_handler(build, isa, backend, mode, expect):
     assert out == f"got 2 code=0 from_parent=1 {expect}\n"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGUSR1, signal.SIGWINCH])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGUSR1, signal.SIGWINCH,
+                                 signal.SIGPIPE])
 def test_other_host_signals_forwarded(build, sig):
     out, rc = _send_from_outside("unicorn", build("sig_wait", "aarch64"), "pause", sig)
     assert rc == 0

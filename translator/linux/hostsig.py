@@ -24,7 +24,7 @@ from .sigdeliver import SigInfo, SyscallInterrupted, bit, post, undelivered
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
              signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD, signal.SIGWINCH, signal.SIGCONT,
-             signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
+             signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGPIPE)
 # Private: interrupts the main thread's blocking host call (never forwarded to the guest).
 WAKE = signal.SIGRTMAX - 2
 _CLD_CODES = {1, 2, 3, 4, 5, 6}      # CLD_EXITED..CLD_CONTINUED
@@ -74,6 +74,10 @@ def _watch(ref: KernelRef, die: Callable[[int], None]) -> None:
     while True:
         info = signal.sigwaitinfo(FORWARDED)
         sig = info.si_signo
+        if sig == signal.SIGPIPE and info.si_pid == os.getpid():
+            # Our own write to a broken pipe: the syscall gate already raised the guest's
+            # SIGPIPE (EPIPE); only a SIGPIPE sent by another process is forwarded.
+            continue
         k = ref[0] if ref else None
         handler = k.sigactions.get(sig, (sigs.SIG_DFL,))[0] if k is not None else sigs.SIG_DFL
         # Blocked by the process: by every guest thread (else one takes it and dies); a
