@@ -157,7 +157,6 @@ _BY_KIND = {"get": _GET_CODE, "set": _SET_CODE, "getf": _GETF_CODE, "setf": _SET
 ALLOC_REGS = (RBX, RSI, RDI, R8, R9, R10, R11, R12)
 NOWHERE = -2                 # a value nobody reads: not kept anywhere
 IN_SLOT = -1
-_PRODUCES = {name: spec[1] for name, spec in OPCODES.items()}
 _MOV32 = {(d, s): _enc(lambda a, d=d, s=s: a.mov(d, s)) for d in GPR for s in GPR}
 _MEMO: dict = {}             # (kind, ...) -> bytes encoded on first use (register-direct code)
 
@@ -293,16 +292,15 @@ class Emitter(VfpEmitter):
         loc = [NOWHERE] * n
         free = list(ALLOC_REGS[::-1])
         active: dict[int, int] = {}          # value -> its last use, while in a register
-        expire: dict[int, list[int]] = {}    # last use -> values whose register frees then
-        produces = _PRODUCES
+        expire: list = [None] * (n + 1)      # last use -> values whose register frees then
         for j in range(n):
-            done = expire.pop(j, None)
+            done = expire[j]
             if done is not None:
                 for v in done:
                     if active.pop(v, None) is not None:    # (not stolen in the meantime)
                         free.append(loc[v])
             end = last[j]
-            if end < 0 or not produces[ops[j].opcode]:
+            if end < 0:                      # nothing reads it (or it produces no value)
                 continue
             if not free:
                 # Spill whichever live value is needed furthest away (this one, or one
@@ -321,7 +319,7 @@ class Emitter(VfpEmitter):
                 loc[victim] = IN_SLOT
             loc[j] = free.pop()
             active[j] = end
-            e = expire.get(end)
+            e = expire[end]
             if e is None:
                 expire[end] = [j]
             else:
