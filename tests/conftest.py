@@ -61,3 +61,30 @@ def shell_status(returncode: int) -> int:
     reports -N; both forms mean the same thing to a shell.
     """
     return 128 - returncode if returncode < 0 else returncode
+
+
+CROSS_CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
+CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
+
+
+class GuestBuilder:
+    """Cross-compiles ``tests/guest/NAME.c`` for an architecture once per (name, arch, flags,
+    link) into ``out``; skips the test when the cross compiler is missing."""
+
+    def __init__(self, out: Path, cflags: tuple[str, ...] = ("-O1",)):
+        self.out = out
+        self.cflags = cflags
+        self.cache: dict[tuple, Path] = {}
+
+    def __call__(self, name: str, arch: str, flags: str = "", link: str = "-static") -> Path:
+        key = (name, arch, flags, link)
+        if key not in self.cache:
+            cc = CROSS_CC[arch]
+            if shutil.which(cc) is None:
+                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
+            exe = self.out / f"{name}-{arch}{flags}{link}"
+            subprocess.run([cc, link, *self.cflags, "-o", str(exe),
+                            str(ROOT / "tests/guest" / f"{name}.c")] + ([flags] if flags else []),
+                           check=True)
+            self.cache[key] = exe
+        return self.cache[key]

@@ -8,15 +8,11 @@ qemu-user gives too."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import ROOT, run_pytrans, run_qemu, shell_status
+from conftest import CROSS_SYSROOT, GuestBuilder, run_pytrans, run_qemu, shell_status
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
-CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
 # (arch, compiler flags, backend)
 CONFIGS = [("arm", "-marm", "unicorn"), ("arm", "-mthumb", "unicorn"), ("arm", "-marm", "jit"),
            ("arm", "-mthumb", "jit"), ("aarch64", "", "unicorn")]
@@ -84,22 +80,7 @@ FATAL = {"die": ("worker faults now\n", 11), "ill": ("worker executes an undefin
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("tsig")
-    cache = {}
-
-    def _build(name: str, arch: str, flags: str = "", link: str = "-static"):
-        key = (name, arch, flags, link)
-        if key not in cache:
-            cc = CC[arch]
-            if shutil.which(cc) is None:
-                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = out / f"{name}-{arch}{flags}{link}"
-            cmd = [cc, link, "-O1", "-pthread", "-o", str(exe),
-                   str(ROOT / "tests/guest" / f"{name}.c")] + ([flags] if flags else [])
-            subprocess.run(cmd, check=True)
-            cache[key] = exe
-        return cache[key]
-    return _build
+    return GuestBuilder(tmp_path_factory.mktemp("tsig"), ("-O1", "-pthread"))
 
 
 def _run(backend: str, prog, *args: str, sysroot: str | None = None):
