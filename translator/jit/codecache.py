@@ -142,10 +142,10 @@ def _enter_guest_fp(a: Asm) -> None:
     a.ldmxcsr(mx)
 
 
-def _leave_guest_fp(a: Asm) -> None:
-    """FPSCR.{IOC,DZC,OFC,UFC,IXC} |= MXCSR.{IE,ZE,OE,UE,PE}; back to the host's MXCSR.
-    eax (the exit reason) is preserved. MXCSR.DE (denormal operand) has no ARM counterpart
-    without flush-to-zero and is dropped."""
+def mxcsr_flags_to_rcx(a: Asm) -> None:
+    """ecx = the exception flags native code raised so far (MXCSR.{IE,ZE,OE,UE,PE}) as
+    FPSCR.{IOC,DZC,OFC,UFC,IXC} bits; clobbers edx. MXCSR.DE (denormal operand) has no ARM
+    counterpart without flush-to-zero and is dropped."""
     mx = mem(RBP, OFFSETS["mxcsr"])
     a.stmxcsr(mx)
     a.mov(RCX, mx)
@@ -154,5 +154,11 @@ def _leave_guest_fp(a: Asm) -> None:
     a.shr(RCX, 1)
     a.and_(RCX, 0x1E)
     a.or_(RCX, RDX)
+
+
+def _leave_guest_fp(a: Asm) -> None:
+    """FPSCR.{IOC,DZC,OFC,UFC,IXC} |= MXCSR.{IE,ZE,OE,UE,PE}; back to the host's MXCSR.
+    eax (the exit reason) is preserved."""
+    mxcsr_flags_to_rcx(a)
     a.or_(mem(RBP, OFFSETS["fpscr"]), RCX)
     a.ldmxcsr(mem(RBP, OFFSETS["host_mxcsr"]))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import struct
 
 from ..backends.x86.asm import CC, GPR, RAX, RBP, RCX, RDX, RSP, XMM0, XMM1, mem
-from .codecache import SPILL_SLOTS
+from .codecache import SPILL_SLOTS, mxcsr_flags_to_rcx
 from .ir import Const, Ref
 from .state import OFFSETS
 
@@ -369,14 +369,7 @@ class VfpEmitter:
     def op_FpscrRead(self, i, op, labels):
         """The FPSCR word (operand) with the exception flags native code raised so far."""
         a = self.asm
-        mx = mem(RBP, OFFSETS["mxcsr"])
-        a.stmxcsr(mx)
-        a.mov(RCX, mx)
-        a.mov(RDX, RCX)
-        a.and_(RDX, 1)
-        a.shr(RCX, 1)
-        a.and_(RCX, 0x1E)
-        a.or_(RCX, RDX)
+        mxcsr_flags_to_rcx(a)
         self._gld(op.args[0], RAX, False)
         a.or_(RAX, RCX)
         self._gst(i, RAX, False)
