@@ -3,17 +3,13 @@ allocator (IR values in host registers, spill slots when more are live than ther
 registers) and the one-probe page-permission check (a "this page and the next" bit)."""
 from __future__ import annotations
 
-import io
-
-from frontends.arm import abi
-from translator.backends.jit_backend import JitBackend
-from translator.jit.ir import Block, Const, Link, Syscall
+from translator.jit.ir import Block, Const, Link
 from translator.jit.x86emit import ALLOC_REGS, IN_SLOT, NOWHERE, Emitter
-from translator.linux.fdtable import FdTable
-from translator.linux.kernel import Kernel
-from translator.memory import PROT_NONE, PROT_READ, PROT_WRITE, GuestMemory
+from translator.memory import PROT_NONE, PROT_READ, PROT_WRITE
 
 import pytest
+
+from test_jit_backend import exit_block, make   # the same JIT-on-hand-built-blocks harness
 
 
 def _wide_block() -> Block:
@@ -67,24 +63,8 @@ def test_spilled_and_register_values_mixed_give_the_right_result():
     for v in reversed(vals[:-1]):
         acc = ((acc * 3) & 0xFFFFFFFF) ^ v
 
-    def exit_block():
-        e = Block(0, False)
-        e.emit("SetReg", Const(abi.SYSCALLS["exit_group"]), attr=7)
-        e.terminal = Syscall(0, False)
-        e.guest_insns = 1
-        return e
-    blocks = {0x1000: _wide_block, 0x2000: exit_block}
-    mem = GuestMemory(abi.ADDRESS_SPACE)
+    jit, k, mem = make({0x1000: _wide_block, 0x2000: exit_block})
     try:
-        mem.map(0x10000, 0x10000, PROT_READ | PROT_WRITE)
-
-        def translator(m, pc, thumb):
-            blk = blocks[pc]()
-            blk.pc, blk.thumb = pc, thumb
-            return blk
-        jit = JitBackend(abi, mem, translator)
-        k = Kernel(abi, mem, FdTable(), log=io.StringIO())
-        k.cpu = jit
         jit.start(0x1000, 0x18000, {f"r{i}": v for i, v in enumerate(regs)})
         jit.run(k)
         assert jit.state.r[0] == acc
@@ -107,25 +87,10 @@ def _run_access(op: str, addr: int, setup) -> tuple:
         b.guest_insns = 1
         return b
 
-    def exit_block():
-        e = Block(0, False)
-        e.emit("SetReg", Const(abi.SYSCALLS["exit_group"]), attr=7)
-        e.terminal = Syscall(0, False)
-        return e
-    blocks = {0x1000: block, 0x2000: exit_block}
-    mem = GuestMemory(abi.ADDRESS_SPACE)
+    jit, k, mem = make({0x1000: block, 0x2000: exit_block})
     try:
-        mem.map(0x10000, 0x10000, PROT_READ | PROT_WRITE)
         mem.write(0x10000, bytes(range(256)) * 256)
-
-        def translator(m, pc, thumb):
-            blk = blocks[pc]()
-            blk.pc, blk.thumb = pc, thumb
-            return blk
-        jit = JitBackend(abi, mem, translator)
         setup(mem)
-        k = Kernel(abi, mem, FdTable(), log=io.StringIO())
-        k.cpu = jit
         jit.start(0x1000, 0x18000, {"r1": addr, "r0": 0})
         end = jit.run(k)
         return end.signal, end.addr if end.signal else None, jit.state.r[0]
