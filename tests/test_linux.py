@@ -1,44 +1,25 @@
 """Linux-layer behaviours seen from small guest programs (tests/guest/*.c)."""
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import PYTRANS, ROOT, run_pytrans, shell_status
+from conftest import CROSS_SYSROOT, PYTRANS, ROOT, GuestBuilder, run_pytrans, shell_status
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
 ARCHES = ["arm", "aarch64"]
 
 
 @pytest.fixture(scope="module")
 def guest(tmp_path_factory):
-    out = tmp_path_factory.mktemp("guest")
-    cache = {}
-
-    def build(name: str, arch: str, link: str = "-static"):
-        if (name, arch, link) not in cache:
-            cc = CC[arch]
-            if shutil.which(cc) is None:
-                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = out / f"{name}-{arch}{link}"
-            subprocess.run([cc, link, "-O1", "-o", str(exe), str(ROOT / "tests/guest" / f"{name}.c")],
-                           check=True)
-            cache[name, arch, link] = exe
-        return cache[name, arch, link]
-    return build
-
-
-# The cross toolchains' target directories hold the dynamic loader and libc: a small sysroot.
-CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
+    return GuestBuilder(tmp_path_factory.mktemp("guest"))
 
 
 @pytest.mark.parametrize("arch", ARCHES)
 def test_dynamic_program_with_sysroot(guest, arch):
-    prog = guest("auxv", arch, "-no-pie")
+    prog = guest("auxv", arch, link="-no-pie")
     root = CROSS_SYSROOT[arch]
     r = run_pytrans("run", "-L", root, prog)
     assert r.returncode == 0, r.stderr
