@@ -109,6 +109,43 @@ def test_fused_optimize_matches_the_staged_passes():
         assert _run(staged, regs, flags, w) == _run(orig, regs, flags, w)
 
 
+def test_uncompacted_optimize_keeps_the_same_operations():
+    """optimize(compact=False) (what the backend runs) marks exactly the operations the
+    compacting optimize() keeps, and its last-use table is what the allocator would compute
+    from the compacted block."""
+    from translator.jit.ir import Indirect, Ref
+    rng = random.Random(11)
+    for _ in range(300):
+        seed = rng.getrandbits(32)
+        compacted, marked = (_random_block(random.Random(seed)) for _ in range(2))
+        if rng.random() < 0.5:      # an indirect branch: its target counts as a use
+            values = [i for i, o in enumerate(marked.ops) if OPCODES[o.opcode][1]]
+            for b in (compacted, marked):
+                b.terminal = Indirect(Ref(values[-1]), True)
+        optimize(compacted)
+        optimize(marked, compact=False)
+        keep = marked.keep or [True] * len(marked.ops)
+        kept = [i for i, k in enumerate(keep) if k]
+        new = {old: j for j, old in enumerate(kept)}
+
+        def renum(a):
+            return Ref(new[a.index]) if a.__class__ is Ref else a
+        assert [(o.opcode, tuple(renum(a) for a in o.args), o.attr)
+                for o in (marked.ops[i] for i in kept)] == \
+            [(o.opcode, o.args, o.attr) for o in compacted.ops]
+        n = len(compacted.ops)
+        want = [-1] * n
+        for j, o in enumerate(compacted.ops):
+            for a in o.args:
+                if a.__class__ is Ref:
+                    want[a.index] = j
+        t = compacted.terminal
+        if getattr(t, "target", None).__class__ is Ref:
+            want[t.target.index] = n
+        got = [marked.last[i] for i in kept]
+        assert [new.get(x, n) if x >= 0 else -1 for x in got] == want
+
+
 def test_decoder_disk_cache_round_trip(tmp_path):
     """A run saves what the decoder learnt; the next run decodes the same words to the same
     instructions without compiling a single encoding row."""

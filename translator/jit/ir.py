@@ -199,6 +199,8 @@ class Block:
     guest_insns: int = 0
     guest_size: int = 0
     next_label: int = 0
+    keep: list[bool] | None = None    # set by optimize(compact=False): surviving operations
+    last: list[int] | None = None     # ... and each value's last use (see passes.optimize)
 
     # ---- building -------------------------------------------------------------------------
     def emit(self, opcode: str, *args: Operand, attr: object = None) -> Ref:

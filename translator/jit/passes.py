@@ -278,7 +278,7 @@ _REGION = frozenset({"SkipUnless", "Label"})
 _NZCV = (("F", "N"), ("F", "Z"), ("F", "C"), ("F", "V"))
 
 
-def optimize(block: Block) -> Block:
+def optimize(block: Block, compact: bool = True) -> Block:
     """The standard pipeline, fused into one forward and one backward sweep.
 
     Same result as running :func:`forward_state`, :func:`fold_constants`,
@@ -286,6 +286,12 @@ def optimize(block: Block) -> Block:
     in turn (dead state is found a little more often: a read feeding only dead code does not
     keep an earlier write alive), at a fraction of the cost: translation time is paid for every
     block a program runs, so it counts towards start-up.
+
+    With ``compact=False`` the dropped operations stay in ``block.ops`` (nothing is
+    renumbered) and the block records ``keep`` (which operations survive) and ``last`` (the
+    index of each value's last use, -1 for none; the terminal's target counts as used at
+    ``len(ops)``): the emitter skips dropped operations and allocates registers from
+    ``last``, so neither the compaction nor the allocator's own use scan is paid for.
     """
     ops = block.ops
     n = len(ops)
@@ -335,10 +341,11 @@ def optimize(block: Block) -> Block:
         block.terminal = term = replace(term, target=subst[target.index])
         target = term.target
 
-    # Backward: dead code and dead state writes together.
-    used = [False] * n
+    # Backward: dead code and dead state writes together. A value's last use is the first
+    # use met going backwards.
+    last = [-1] * n
     if target.__class__ is Ref:
-        used[target.index] = True
+        last[target.index] = n
     keep = [True] * n
     overwritten: set = set()
     kinds = _BKIND
@@ -363,7 +370,7 @@ def optimize(block: Block) -> Block:
         elif k == 2:                                   # barrier
             overwritten.clear()
         elif k >= 3:                                   # pure: dead unless used
-            if not used[i]:
+            if last[i] < 0:
                 keep[i] = False
                 first_drop = i
                 continue
@@ -372,8 +379,12 @@ def optimize(block: Block) -> Block:
             elif k == 4:
                 overwritten.difference_update(_NZCV)
         for a in op.args:
-            if a.__class__ is Ref:
-                used[a.index] = True
+            if a.__class__ is Ref and last[a.index] < 0:
+                last[a.index] = i
+    if not compact:
+        block.keep = keep if first_drop < n else None
+        block.last = last
+        return block
     if first_drop == n:
         return block
 

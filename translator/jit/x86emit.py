@@ -253,9 +253,12 @@ class Emitter(VfpEmitter):
         self.buf += code
         self.loc = self._allocate(block)
         self._block_ops = block.ops
+        self._keep = keep = block.keep
         self._fused: set[int] = set()     # ops whose value an earlier op already produced
         ops = self._ops
         for i, op in enumerate(block.ops):
+            if keep is not None and not keep[i]:
+                continue                  # dropped by optimize(compact=False)
             fn = ops.get(op.opcode)
             if fn is None:
                 fn = ops[op.opcode] = getattr(self, "op_" + op.opcode)
@@ -281,14 +284,16 @@ class Emitter(VfpEmitter):
         the same op's result: every op reads all its operands before writing its result."""
         ops = block.ops
         n = len(ops)
-        last = [-1] * n
-        for j, op in enumerate(ops):
-            for x in op.args:
-                if x.__class__ is Ref:
-                    last[x.index] = j
-        t = block.terminal
-        if t.__class__ is Indirect and t.target.__class__ is Ref:
-            last[t.target.index] = n
+        last = block.last                    # (optimize(compact=False) found them)
+        if last is None:
+            last = [-1] * n
+            for j, op in enumerate(ops):
+                for x in op.args:
+                    if x.__class__ is Ref:
+                        last[x.index] = j
+            t = block.terminal
+            if t.__class__ is Indirect and t.target.__class__ is Ref:
+                last[t.target.index] = n
         loc = [NOWHERE] * n
         free = list(ALLOC_REGS[::-1])
         active: dict[int, int] = {}          # value -> its last use, while in a register
@@ -537,8 +542,13 @@ class Emitter(VfpEmitter):
         fused = []
         j = i + 1
         n = len(ops)
-        while j < n and j <= i + 4:
+        keep = self._keep
+        left = 4                           # the next four operations, at most
+        while j < n and left:
             o = ops[j]
+            if keep is not None and not keep[j]:
+                j += 1                     # dropped: emits nothing, so it splits no run
+                continue
             opc = o.opcode
             if opc in _ADC_FLAG_CC:
                 if o.args != (args if opc in ("CarryAdd", "OverflowAdd") else (me,)):
@@ -547,6 +557,7 @@ class Emitter(VfpEmitter):
             else:
                 break
             j += 1
+            left -= 1
         if not fused:
             cin = args[2]
             if cin.__class__ is Const and not cin.value & 1:
