@@ -205,7 +205,7 @@ class JitBackend:
             gc.disable()
         try:
             block = self.translator(self.mem, pc, thumb)
-            optimize(block)
+            optimize(block, compact=False)
             first_site = len(self.sites)
             try:
                 emitter = self.__dict__.get("_emitter")
@@ -228,6 +228,7 @@ class JitBackend:
                     self.waiting.setdefault(target, []).append(site)
             self.blocks[key] = (addr, block)
             block.ops = []                  # the IR is not needed any more: do not keep it alive
+            block.keep = block.last = None
             end = pc + max(block.guest_size, 1)
             for page in range(pc // PAGE_SIZE, (end - 1) // PAGE_SIZE + 1):
                 self.by_page.setdefault(page, set()).add(key)
