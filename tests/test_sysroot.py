@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
-from conftest import ROOT, run_pytrans
+from conftest import CROSS_SYSROOT, GuestBuilder, run_pytrans
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
-CROSS = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
 INTERP = {"arm": "ld-linux-armhf.so.3", "aarch64": "ld-linux-aarch64.so.1"}
 ARCHES = ["arm", "aarch64"]
 
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sysroot")
-
-    def _build(name: str, arch: str, link: str = "-static") -> str:
-        if shutil.which(CC[arch]) is None:
-            pytest.skip(f"{CC[arch]} not installed (apt-get install gcc-{CC[arch][:-4]})")
-        exe = out / f"{name}-{arch}{link}"
-        if not exe.exists():
-            subprocess.run([CC[arch], link, "-O1", "-o", str(exe),
-                            str(ROOT / "tests/guest" / f"{name}.c")], check=True)
-        return str(exe)
-    return _build
+    return GuestBuilder(tmp_path_factory.mktemp("sysroot"))
 
 
 # ---- resolve_in_root ------------------------------------------------------------------------
@@ -104,7 +91,7 @@ def _glibc_root(tmp_path, arch: str, how: str):
     (r / "opt" / "glibc").mkdir(parents=True, exist_ok=True)
     lib.mkdir(parents=True, exist_ok=True)
     for name in (INTERP[arch], "libc.so.6"):
-        src = os.path.join(CROSS[arch], "lib", name)
+        src = os.path.join(CROSS_SYSROOT[arch], "lib", name)
         if not os.path.exists(src):
             pytest.skip(f"{src} missing (cross toolchain's libc)")
         if how == "good" or name != INTERP[arch]:
@@ -117,7 +104,7 @@ def _glibc_root(tmp_path, arch: str, how: str):
 @pytest.mark.parametrize("arch", ARCHES)
 def test_interpreter_through_absolute_symlinks(build, arch, tmp_path):
     root = _glibc_root(tmp_path, arch, "good")
-    prog = build("procfs_self", arch, "-no-pie")
+    prog = build("procfs_self", arch, link="-no-pie")
     r = run_pytrans("run", "-L", root, prog)
     assert r.returncode == 0, r.stderr
     out = r.stdout.decode()
@@ -131,7 +118,7 @@ def test_interpreter_placed_like_the_kernel(build, arch):
     from frontends.aarch64 import abi as a64
     from frontends.arm import abi as arm
     abi = arm if arch == "arm" else a64
-    r = run_pytrans("run", "-L", CROSS[arch], build("auxv", arch, "-no-pie"))
+    r = run_pytrans("run", "-L", CROSS_SYSROOT[arch], build("auxv", arch, link="-no-pie"))
     assert r.returncode == 0, r.stderr
     base = int(r.stdout.decode().split("AT_BASE=")[1].split()[0], 16)
     assert base % 4096 == 0
@@ -142,7 +129,7 @@ def test_interpreter_placed_like_the_kernel(build, arch):
 @pytest.mark.parametrize("arch", ARCHES)
 @pytest.mark.parametrize("how", ["text", "wrong-arch", "missing-target"])
 def test_broken_interpreter_is_a_clear_error(build, arch, how, tmp_path):
-    prog = build("auxv", arch, "-no-pie")
+    prog = build("auxv", arch, link="-no-pie")
     r = tmp_path / "root"
     (r / "lib").mkdir(parents=True)
     target = r / "lib" / INTERP[arch]
@@ -150,7 +137,7 @@ def test_broken_interpreter_is_a_clear_error(build, arch, how, tmp_path):
         target.write_text("not an ELF file\n")
     elif how == "wrong-arch":
         other = "aarch64" if arch == "arm" else "arm"
-        src = os.path.join(CROSS[other], "lib", INTERP[other])
+        src = os.path.join(CROSS_SYSROOT[other], "lib", INTERP[other])
         if not os.path.exists(src):
             pytest.skip(f"{src} missing")
         shutil.copy(src, target)
