@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import struct
-import subprocess
 
 import pytest
 
-from conftest import ROOT, run_pytrans
+from conftest import CROSS_SYSROOT, GuestBuilder, run_pytrans
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
-CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
 ARCHES = ["arm", "aarch64"]
 # /proc/cpuinfo Features and CPU part of the modelled cores (Cortex-A15 / Cortex-A72 TRMs,
 # the kernels' hwcap_str order).
@@ -26,23 +22,13 @@ MACHINE = {"arm": "armv7l", "aarch64": "aarch64"}
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("procfs")
-
-    def _build(arch: str, link: str) -> str:
-        if shutil.which(CC[arch]) is None:
-            pytest.skip(f"{CC[arch]} not installed (apt-get install gcc-{CC[arch][:-4]})")
-        exe = out / f"procfs_self-{arch}{link}"
-        if not exe.exists():
-            subprocess.run([CC[arch], link, "-O1", "-o", str(exe),
-                            str(ROOT / "tests/guest/procfs_self.c")], check=True)
-        return str(exe)
-    return _build
+    return GuestBuilder(tmp_path_factory.mktemp("procfs"))
 
 
 @pytest.mark.parametrize("link", ["-static", "-no-pie"])
 @pytest.mark.parametrize("arch", ARCHES)
 def test_proc_self_seen_by_the_guest(build, arch, link):
-    prog = build(arch, link)
+    prog = str(build("procfs_self", arch, link=link))   # compared as text below
     args = ["-L", CROSS_SYSROOT[arch]] if link != "-static" else []
     r = run_pytrans("run", *args, prog, "one", "two words", "")
     assert r.returncode == 0, r.stderr
