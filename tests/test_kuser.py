@@ -1,13 +1,11 @@
 """ARM kernel user helpers and TLS: the page at 0xffff0000 behaves like the kernel's."""
 from __future__ import annotations
 
-import shutil
 import struct
-import subprocess
 
 import pytest
 
-from conftest import ROOT, run_pytrans, run_qemu
+from conftest import GuestBuilder, run_pytrans, run_qemu
 from frontends.arm import abi
 
 EXPECTED = """version>=5 1
@@ -21,17 +19,8 @@ cmpxchg64 fail 1 -> 200000003
 
 @pytest.fixture(scope="module")
 def kuser_prog(tmp_path_factory):
-    cc = "arm-linux-gnueabihf-gcc"
-    if shutil.which(cc) is None:
-        pytest.skip(f"{cc} not installed (apt-get install gcc-arm-linux-gnueabihf)")
-    out = tmp_path_factory.mktemp("kuser")
-    progs = {}
-    for mode in ("-marm", "-mthumb"):
-        p = out / f"kuser{mode}"
-        subprocess.run([cc, "-static", "-O2", mode, "-o", str(p), str(ROOT / "tests/guest/kuser.c")],
-                       check=True)
-        progs[mode] = p
-    return progs
+    build = GuestBuilder(tmp_path_factory.mktemp("kuser"), ("-O2",))
+    return {mode: build("kuser", "arm", mode) for mode in ("-marm", "-mthumb")}
 
 
 @pytest.mark.parametrize("mode", ["-marm", "-mthumb"])
