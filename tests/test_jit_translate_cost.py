@@ -286,3 +286,34 @@ def test_decoder_cache_keeps_a_few_versions(tmp_path, monkeypatch):
     assert "armdecode-current.bin" in left
     assert left == sorted(["armdecode-current.bin", "armdecode-old5.bin", "armdecode-old4.bin",
                            "armdecode-old3.bin"])
+
+
+def _lift_asm(src: str, thumb: bool = False) -> list[str]:
+    """The opcodes of the IR the lifter builds for assembled ``src`` (before optimize)."""
+    import keystone
+    from frontends.arm import abi
+    from frontends.arm.lift import lift_block
+    from translator.memory import PROT_EXEC, PROT_READ, GuestMemory
+    ks = keystone.Ks(keystone.KS_ARCH_ARM, keystone.KS_MODE_THUMB if thumb else keystone.KS_MODE_ARM)
+    code = bytes(ks.asm(src + "\nbx lr", 0x10000)[0])
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    mem.map(0x10000, 0x1000, PROT_READ | PROT_EXEC)
+    mem.write(0x10000, code, force=True)
+    return [op.opcode for op in lift_block(mem, 0x10000, thumb).ops]
+
+
+def test_flagless_add_sub_lift_to_plain_add_sub():
+    """ADD/SUB/RSB without S compute no carry or overflow (the optimizer would only drop
+    them again): one Add or Sub each."""
+    ops = _lift_asm("add r0, r1, #4\nsub r2, r3, r4\nrsb r5, r6, #0")
+    assert ops.count("Add") == 1 and ops.count("Sub") == 2
+    assert not {"AddC", "CarryAdd", "OverflowAdd", "Not"} & set(ops)
+    flags = _lift_asm("adds r0, r1, #4")
+    assert {"AddC", "CarryAdd", "OverflowAdd"} <= set(flags)
+
+
+def test_ldm_stm_compute_only_the_addresses_they_use():
+    """PUSH/POP build one start address and one write-back value, not every mode's."""
+    assert _lift_asm("push {r4, lr}").count("Sub") == 1      # start = write-back
+    assert "Sub" not in _lift_asm("pop {r4, r5}")
+    assert "Sub" not in _lift_asm("ldm r0, {r1, r2}")

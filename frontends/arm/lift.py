@@ -212,6 +212,15 @@ def _dp(c: Ctx, i) -> None:
             res = b.emit(_LOGICAL_OP[kind], rn, op2)
     else:
         rn = c.r(i.n)
+        if not setflags and kind in ("add", "sub", "rsb"):
+            # No flags wanted: a plain add/subtract (no carry/overflow values to drop later,
+            # and the emitter's immediate forms apply).
+            if kind == "add":
+                res = b.emit("Add", rn, op2)
+            else:
+                res = b.emit("Sub", rn, op2) if kind == "sub" else b.emit("Sub", op2, rn)
+            _dp_result(c, i, res)
+            return
         if kind == "add" or kind == "adc":
             x, y = rn, op2
         elif kind == "sub" or kind == "sbc":
@@ -224,11 +233,13 @@ def _dp(c: Ctx, i) -> None:
             cin = _ONE
         else:
             cin = c.flag("C")
+        if not setflags or (stem not in _TESTS and i.d == 15):
+            _dp_result(c, i, b.emit("AddC", x, y, cin))      # ADC/SBC/RSC: no flags
+            return
         res, cout, ovf = c.add_with_carry(x, y, cin)
-        if setflags and not (stem not in _TESTS and i.d == 15):
-            c.set_nz(res)
-            b.emit("SetFlag", cout, attr="C")
-            b.emit("SetFlag", ovf, attr="V")
+        c.set_nz(res)
+        b.emit("SetFlag", cout, attr="C")
+        b.emit("SetFlag", ovf, attr="V")
         if stem not in _TESTS:
             _dp_result(c, i, res)
         return
@@ -468,16 +479,19 @@ def _ldm(c: Ctx, i) -> None:
     wback = True if name in ("PUSH", "POP") else bool(i.wback)
     mode = {"PUSH": "DB", "POP": "IA", "LDM": "IA", "STM": "IA"}.get(name, name[-2:])
     rn = c.r(n)
-    start = {"IA": rn, "IB": b.emit("Add", rn, Const(4)),
-             "DA": b.emit("Sub", rn, Const(4 * count - 4)),
-             "DB": b.emit("Sub", rn, Const(4 * count))}[mode]
-    final = b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count))
+    if mode == "IA":
+        start = rn
+    elif mode == "IB":
+        start = b.emit("Add", rn, Const(4))
+    else:
+        start = b.emit("Sub", rn, Const(4 * count - (4 if mode == "DA" else 0)))
     is_load = name.startswith(("LDM", "POP"))
     if is_load:
         vals = [c.load(4, b.emit("Add", start, Const(4 * k)) if k else start)
                 for k in range(count)]
         if wback and not (i.registers >> n & 1):
-            c.set_r(n, final)
+            c.set_r(n, start if mode == "DB" else
+                    b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count)))
         pc_val = None
         for r, v in zip(regs, vals):
             if r == 15:
@@ -489,8 +503,9 @@ def _ldm(c: Ctx, i) -> None:
     else:
         for k, r in enumerate(regs):
             c.store(4, b.emit("Add", start, Const(4 * k)) if k else start, c.r(r))
-        if wback:
-            c.set_r(n, final)
+        if wback:                          # (DB: the new base is the start address)
+            c.set_r(n, start if mode == "DB" else
+                    b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count)))
 
 
 # The exclusive monitor, as qemu does it: LDREX remembers the value it read (state words 19
