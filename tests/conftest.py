@@ -65,26 +65,48 @@ def shell_status(returncode: int) -> int:
 
 CROSS_CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
 CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
+# Targets built with zig's bundled clang and musl (pip package ziglang): ARM32 programs on a
+# libc other than the cross toolchain's glibc.
+ZIG_TARGET = {"arm-musl": "arm-linux-musleabihf"}
+
+
+def cross_compiler(target: str) -> list[str]:
+    """The command that compiles C for ``target`` (a CROSS_CC or ZIG_TARGET key); skips the
+    test, saying what to install, when that compiler is missing."""
+    if target in ZIG_TARGET:
+        zig = [sys.executable, "-m", "ziglang"]
+        if subprocess.run([*zig, "version"], capture_output=True).returncode != 0:
+            pytest.skip("zig not available (pip install ziglang)")
+        return [*zig, "cc", "-target", ZIG_TARGET[target]]
+    cc = CROSS_CC[target]
+    if shutil.which(cc) is None:
+        pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
+    return [cc]
 
 
 class GuestBuilder:
-    """Cross-compiles ``tests/guest/NAME.c`` for an architecture once per (name, arch, flags,
-    link) into ``out``; skips the test when the cross compiler is missing."""
+    """Cross-compiles a guest C program (``tests/guest/NAME.c``, or the file ``src``) once
+    per (name, target, flags, link, src) into ``out``; skips the test when the compiler for
+    the target is missing.
+
+    ``flags`` are extra compiler arguments separated by spaces (``"-mthumb"``, ``"-lm"``),
+    placed after the source so that libraries link; ``link`` is ``-static``, ``-no-pie``
+    (dynamic, for a sysroot) or ``-static-pie``.
+    """
 
     def __init__(self, out: Path, cflags: tuple[str, ...] = ("-O1",)):
         self.out = out
         self.cflags = cflags
         self.cache: dict[tuple, Path] = {}
 
-    def __call__(self, name: str, arch: str, flags: str = "", link: str = "-static") -> Path:
-        key = (name, arch, flags, link)
+    def __call__(self, name: str, arch: str, flags: str = "", link: str = "-static",
+                 src: Path | None = None) -> Path:
+        key = (name, arch, flags, link, src)
         if key not in self.cache:
-            cc = CROSS_CC[arch]
-            if shutil.which(cc) is None:
-                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = self.out / f"{name}-{arch}{flags}{link}"
-            subprocess.run([cc, link, *self.cflags, "-o", str(exe),
-                            str(ROOT / "tests/guest" / f"{name}.c")] + ([flags] if flags else []),
+            cc = cross_compiler(arch)
+            exe = self.out / f"{name}-{arch}{''.join(flags.split())}{link}"
+            src = src or ROOT / "tests/guest" / f"{name}.c"
+            subprocess.run([*cc, link, *self.cflags, "-o", str(exe), str(src), *flags.split()],
                            check=True)
             self.cache[key] = exe
         return self.cache[key]
