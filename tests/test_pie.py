@@ -1,37 +1,27 @@
 """Static-PIE (ET_DYN without PT_INTERP) programs load at the PIE base and run."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-
 import pytest
 
-from conftest import ROOT, run_pytrans
+from conftest import ROOT, GuestBuilder, run_pytrans
 
 SRC = ROOT / "examples" / "hello.c"
+# variant: (GuestBuilder target, flags besides -static-pie); arm-musl is built with zig cc.
 BUILDS = {
-    "aarch64-glibc": (["aarch64-linux-gnu-gcc"], "gcc-aarch64-linux-gnu",
-                      ["-static-pie", "-fPIE"]),
-    "arm-musl": ([sys.executable, "-m", "ziglang", "cc", "-target", "arm-linux-musleabihf"],
-                 "pip install ziglang", ["-static-pie", "-fPIE", "-Wno-unused-command-line-argument"]),
+    "aarch64-glibc": ("aarch64", "-fPIE"),
+    "arm-musl": ("arm-musl", "-fPIE -Wno-unused-command-line-argument"),
 }
 
 
-def _have(cmd: list[str]) -> bool:
-    if cmd[0] == sys.executable:
-        return subprocess.run([*cmd[:3], "version"], capture_output=True).returncode == 0
-    return shutil.which(cmd[0]) is not None
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    return GuestBuilder(tmp_path_factory.mktemp("pie"), ("-O2",))
 
 
 @pytest.mark.parametrize("variant", sorted(BUILDS))
-def test_static_pie(tmp_path, variant):
-    cc, install, flags = BUILDS[variant]
-    if not _have(cc):
-        pytest.skip(f"{cc[-1] if cc[0] != sys.executable else 'zig'} not available ({install})")
-    prog = tmp_path / "pie"
-    subprocess.run([*cc, *flags, "-O2", "-o", str(prog), str(SRC)], check=True,
-                   capture_output=True)
+def test_static_pie(build, variant):
+    target, flags = BUILDS[variant]
+    prog = build("hello", target, flags, link="-static-pie", src=SRC)
     info = run_pytrans("info", prog).stdout.decode()
     assert "ET_DYN, static-pie" in info
     r = run_pytrans("run", "--strace", prog, "pie-arg")
