@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from translator.bench import byte_compile  # noqa: E402
 SRC = ROOT / "benchmarks" / "src"
 CACHE = Path(os.environ.get("PYTRANS_BENCH_CACHE", Path.home() / ".cache" / "pytrans-bench"))
 COMPILERS = {"arm": ["arm-linux-gnueabihf-gcc", "-mthumb"], "aarch64": ["aarch64-linux-gnu-gcc"],
@@ -70,6 +72,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=200000)
     a = ap.parse_args()
     os.environ["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    byte_compile(ROOT)
     rows = []
     native_hello = build("hello", "native")
     t_native = best_of([str(native_hello)], a.reps) if native_hello else None
