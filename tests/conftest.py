@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The JIT's tier 0 runs start-up code on Unicorn; off for the suite, so every JIT test runs
+# whole programs through the translator (tests/test_jit_tier0.py sets its own budgets).
+os.environ.setdefault("PYTRANS_JIT_TIER0", "0")
 PYTRANS = [sys.executable, "-m", "translator"]
 QEMU = {"arm": "qemu-arm", "aarch64": "qemu-aarch64"}
 

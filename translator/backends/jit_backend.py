@@ -25,6 +25,7 @@ from ..backends.x86.asm import patch_rel32
 from ..linux import signals as sigs
 from ..linux.kernel import GuestExit, Kernel
 from ..memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory
+from .tier0 import budget_from_env, run_tier0
 from .unicorn_backend import UnicornBackend
 
 Translator = Callable[[GuestMemory, int, bool], ir.Block]
@@ -54,7 +55,11 @@ class JitBackend:
         self.translator = translator or _default_translator
         self.counters = {"blocks_translated": 0, "translate_seconds": 0.0, "exits": 0,
                          "fallback_insns": 0, "chain_patches": 0, "lookup_misses": 0,
-                         "guest_insns_translated": 0}
+                         "guest_insns_translated": 0, "tier0_blocks": 0, "tier0_seconds": 0.0}
+        # Tier 0 (tier0.py): start-up runs on Unicorn for this many blocks. Not for CPUs of
+        # new threads, nor with a translator of the caller's (tests' hand-built blocks).
+        self.tier0_blocks = budget_from_env() if translator is None else 0
+        self.tier0 = None               # the BlockBudget while tier 0 runs
         self.kernel: Kernel | None = None
         # The interpreter for what the JIT leaves alone, over the same memory.
         self.interp = UnicornBackend(abi, mem)
@@ -166,6 +171,8 @@ class JitBackend:
     def interrupt(self) -> None:
         """From any thread: native code polls this flag at block links."""
         self.state.pending = 1
+        if self.tier0 is not None:      # running on the interpreter (tier 0)
+            self.interp.interrupt()
 
     def _deliver_fault(self, kernel: Kernel, trap: tuple) -> None:
         sig, code, addr, pc, reason = trap[:5]
@@ -180,7 +187,8 @@ class JitBackend:
                 "blocks_translated": c["blocks_translated"], "exits_to_python": c["exits"],
                 "chain_patches": c["chain_patches"], "lookup_misses": c["lookup_misses"],
                 "translate_us_per_insn": (c["translate_seconds"] * 1e6 / c["guest_insns_translated"]
-                                          if c["guest_insns_translated"] else None)}
+                                          if c["guest_insns_translated"] else None),
+                "tier0_blocks": c["tier0_blocks"], "tier0_seconds": c["tier0_seconds"]}
 
     # ---- translation ----------------------------------------------------------------------
     def _new_site(self, key: tuple[int, bool]) -> int:
@@ -266,6 +274,11 @@ class JitBackend:
         self.kernel = kernel
         kernel.cpu = self
         self.interp.kernel = kernel
+        if self.tier0_blocks:
+            blocks, self.tier0_blocks = self.tier0_blocks, 0
+            end = run_tier0(self, kernel, blocks)
+            if end is not None:
+                return end
         s = self.state
         enter = self.cache.enter
         perms, lookup = ctypes.addressof(self.perms), ctypes.addressof(self.lookup)

@@ -58,6 +58,7 @@ class UnicornBackend:
     """Executes a guest on Unicorn over pytrans-owned memory."""
 
     name = "unicorn"
+    tier0_budget = None     # a JIT backend running its tier 0 here sets a BlockBudget
 
     def __init__(self, abi: ModuleType, mem: GuestMemory):
         self.abi = abi
@@ -322,8 +323,9 @@ class UnicornBackend:
             self.write_reg(name, value)
         self._next_pc = entry
 
-    def run(self, kernel: Kernel) -> GuestExit:
-        """Run until the guest exits or is killed; return how it ended."""
+    def run(self, kernel: Kernel) -> GuestExit | None:
+        """Run until the guest exits or is killed; return how it ended (None: a JIT
+        backend's tier-0 budget ran out, see tier0.py)."""
         self.kernel = kernel
         kernel.cpu = self
         until = (1 << self.abi.BITS) - 4
@@ -345,6 +347,8 @@ class UnicornBackend:
                 return e
             if self._exit is not None:
                 break
+            if self.tier0_budget is not None and self.tier0_budget.tripped:
+                return None                      # the JIT takes over at this block
             pc = self.pc()
             if self._trap is None and pc & ~1 == until:
                 self._trap = (sigs.SIGSEGV, 1, until, until, "jump to unmapped")

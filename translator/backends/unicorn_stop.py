@@ -17,7 +17,8 @@ import mmap
 from unicorn import UC_HOOK_BLOCK
 
 _page: mmap.mmap | None = None
-_hook_addr = 0
+_page_used = 0
+_hooks: dict[str, int] = {}
 
 
 def _raw_lib() -> ctypes.CDLL:
@@ -25,38 +26,66 @@ def _raw_lib() -> ctypes.CDLL:
     return ctypes.CDLL(uclib._name)
 
 
-def _native_hook(lib: ctypes.CDLL) -> int:
-    """Address of: void hook(uc_engine *uc, u64 addr, u32 size, int32 *stop)."""
-    global _page, _hook_addr
-    if not _hook_addr:
+def _native_hook(lib: ctypes.CDLL, name: str, body: bytes) -> int:
+    """Address of a native block hook, void hook(uc_engine *uc, u64 addr, u32 size,
+    int32 *words): ``body`` (which falls into the stop tail when it decides to stop)
+    followed by the tail ``jmp uc_emu_stop`` (uc is still in rdi). One executable page
+    holds every kind, each written once per process."""
+    global _page, _page_used
+    addr = _hooks.get(name)
+    if addr is None:
         stop_fn = ctypes.cast(lib.uc_emu_stop, ctypes.c_void_p).value
-        code = (b"\x8b\x01"                          # mov eax, [rcx]     (the stop word)
-                b"\x85\xc0"                          # test eax, eax
-                b"\x75\x01"                          # jnz stop
-                b"\xc3"                              # ret
-                b"\xc7\x01\x00\x00\x00\x00"          # stop: mov dword [rcx], 0
-                b"\x48\xb8" + stop_fn.to_bytes(8, "little")   # mov rax, uc_emu_stop
-                + b"\xff\xe0")                       # jmp rax           (uc is still in rdi)
-        page = mmap.mmap(-1, mmap.PAGESIZE,
-                         prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
-        page.write(code)
-        _page = page
-        _hook_addr = ctypes.addressof(ctypes.c_char.from_buffer(page))
-    return _hook_addr
+        code = (body + b"\x48\xb8" + stop_fn.to_bytes(8, "little")   # mov rax, uc_emu_stop
+                + b"\xff\xe0")                                         # jmp rax
+        if _page is None:
+            _page = mmap.mmap(-1, mmap.PAGESIZE,
+                              prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        _page.seek(_page_used)
+        _page.write(code)
+        addr = _hooks[name] = ctypes.addressof(ctypes.c_char.from_buffer(_page)) + _page_used
+        _page_used += (len(code) + 15) & ~15
+    return addr
 
 
-class StopRequest:
+_STOP_BODY = (b"\x8b\x01"                          # mov eax, [rcx]     (the stop word)
+              b"\x85\xc0"                          # test eax, eax
+              b"\x75\x01"                          # jnz stop
+              b"\xc3"                              # ret
+              b"\xc7\x01\x00\x00\x00\x00")         # stop: mov dword [rcx], 0
+_BUDGET_BODY = (b"\xff\x49\x04"                   # dec dword [rcx + 4]   (the budget)
+                b"\x74\x01"                        # jz stop
+                b"\xc3"                            # ret
+                b"\xc7\x01\x01\x00\x00\x00")       # stop: mov dword [rcx], 1 (tripped)
+
+
+class _BlockHook:
+    """A native block hook on one Unicorn instance, with its int32 words."""
+
+    def __init__(self, uc, name: str, body: bytes, words: ctypes.Array) -> None:
+        lib = _raw_lib()
+        self._uc = uc
+        self._lib = lib
+        self._words = words
+        self._handle = ctypes.c_size_t()
+        err = lib.uc_hook_add(uc._uch, ctypes.byref(self._handle), UC_HOOK_BLOCK,
+                              ctypes.c_void_p(_native_hook(lib, name, body)),
+                              ctypes.byref(words), ctypes.c_uint64(1), ctypes.c_uint64(0))
+        if err:
+            raise RuntimeError(f"uc_hook_add(UC_HOOK_BLOCK) failed: error {err}")
+
+    def remove(self) -> None:
+        """Take the hook off the CPU (it costs a C call per block while installed)."""
+        if self._handle.value:
+            self._lib.uc_hook_del(self._uc._uch, self._handle)
+            self._handle.value = 0
+
+
+class StopRequest(_BlockHook):
     """A stop word and its native block hook on one Unicorn instance."""
 
     def __init__(self, uc) -> None:
-        lib = _raw_lib()
         self.word = ctypes.c_int32(0)
-        self._handle = ctypes.c_size_t()
-        err = lib.uc_hook_add(uc._uch, ctypes.byref(self._handle), UC_HOOK_BLOCK,
-                              ctypes.c_void_p(_native_hook(lib)), ctypes.byref(self.word),
-                              ctypes.c_uint64(1), ctypes.c_uint64(0))
-        if err:
-            raise RuntimeError(f"uc_hook_add(UC_HOOK_BLOCK) failed: error {err}")
+        super().__init__(uc, "stop", _STOP_BODY, self.word)
 
     def request(self) -> None:
         """From any thread: the CPU stops at its next block boundary, PC exact."""
@@ -64,3 +93,21 @@ class StopRequest:
 
     def clear(self) -> None:
         self.word.value = 0
+
+
+class BlockBudget(_BlockHook):
+    """Stops the CPU, PC exact, when it is about to run its ``blocks``-th block (a JIT
+    backend's tier 0 runs cold start-up code on Unicorn this way, then takes over)."""
+
+    def __init__(self, uc, blocks: int) -> None:
+        self.blocks = blocks
+        self.words = (ctypes.c_int32 * 2)(0, max(1, min(blocks, 0x7FFFFFFF)))  # tripped, left
+        super().__init__(uc, "budget", _BUDGET_BODY, self.words)
+
+    @property
+    def tripped(self) -> bool:
+        return bool(self.words[0])
+
+    def used(self) -> int:
+        """Blocks entered so far (the one that tripped the budget counts, unrun)."""
+        return self.blocks - max(self.words[1], 0)
