@@ -76,6 +76,8 @@ def test_bench_end_to_end(tmp_path):
     runners = {(x["workload"], x["arch"], x["runner"]) for x in data["results"]}
     for w in ("hello", "crc32"):
         assert (w, "thumb", "pytrans-unicorn") in runners and (w, "aarch64", "pytrans-unicorn") in runners
+        assert (w, "thumb", "pytrans-jit") in runners                 # both by default
+        assert (w, "aarch64", "pytrans-jit") not in runners           # the JIT is ARM32 only
         if shutil.which("qemu-arm"):
             assert (w, "thumb", "qemu-user") in runners
     assert all(x["checksum_ok"] for x in data["results"]), data["results"]

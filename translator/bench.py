@@ -25,7 +25,7 @@ from . import __version__
 ARCHES = ("arm", "thumb", "aarch64")
 QEMU = {"arm": "qemu-arm", "thumb": "qemu-arm", "aarch64": "qemu-aarch64"}
 BACKENDS = ("unicorn", "jit")      # accepted by --backends
-DEFAULT_BACKENDS = ("unicorn",)
+DEFAULT_BACKENDS = ("jit", "unicorn")
 DEFAULT_THRESHOLD = 0.15
 
 

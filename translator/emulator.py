@@ -28,8 +28,9 @@ from .loader import (AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN, 
 from .memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory, page_align_up
 
 BACKENDS = ("unicorn", "jit")
-# What "auto" picks per guest word size (the JIT translates ARM32 only).
-DEFAULT_BACKEND = {32: "unicorn", 64: "unicorn"}
+# What "auto" picks per guest word size: our JIT for ARM32 (start-up code runs on its Unicorn
+# tier 0, see backends/tier0.py), Unicorn for AArch64 (the JIT translates ARM32 only).
+DEFAULT_BACKEND = {32: "jit", 64: "unicorn"}
 
 
 def resolve_backend(name: str, bits: int) -> str:
