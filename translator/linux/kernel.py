@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Callable, Protocol, TextIO
 
-from ..memory import GuestFault, GuestMemory
+from ..memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
 from .fdtable import FdTable
 from . import signals as sigs
 from . import sigdeliver
@@ -50,6 +50,7 @@ class GuestExit(Exception):
 
 
 Handler = Callable[..., int]
+_EINTR, _EPIPE = -errno.EINTR, -errno.EPIPE
 # Writes that raise SIGPIPE along with -EPIPE on a broken pipe or socket.
 _SIGPIPE_CALLS = frozenset({"write", "writev", "pwrite64", "pwritev", "pwritev2", "sendfile",
                             "sendfile64", "splice", "vmsplice", "tee"})
@@ -74,14 +75,31 @@ _PY_WAITS = frozenset({"nanosleep", "clock_nanosleep", "clock_nanosleep_time64",
                        "rt_sigtimedwait_time64", "wait4", "waitid"})
 
 
-@dataclass
 class SyscallEntry:
-    nr: int
-    name: str
-    handler: Handler | None
-    args: tuple           # register indices, (lo, hi) pairs for 64-bit values
-    nargs: int
-    pairs: bool = False   # any 64-bit register-pair argument (else args are raw[:nargs])
+    """One syscall number: its handler, how its arguments come from the registers, and what
+    the gate does around it (precomputed from the name, so the gate tests plain booleans)."""
+
+    __slots__ = ("nr", "name", "handler", "args", "nargs", "pairs", "interruptible",
+                 "restart", "py_wait", "unlock", "sigpipe")
+
+    def __init__(self, nr: int, name: str, handler: Handler | None, args: tuple, nargs: int,
+                 pairs: bool = False):
+        self.nr = nr
+        self.name = name
+        self.handler = handler
+        self.args = args          # register indices, (lo, hi) pairs for 64-bit values
+        self.nargs = nargs
+        self.pairs = pairs        # any 64-bit register-pair argument (else args are raw[:nargs])
+        self.interruptible = name in INTERRUPTIBLE
+        # The kernel's restart code when a signal cuts it short.
+        self.restart = (sigdeliver.ERESTARTSYS if name in _RESTARTSYS
+                        else sigdeliver.ERESTARTNOHAND)
+        self.py_wait = name in _PY_WAITS
+        self.unlock = name in BLOCKING    # runs without the guest threads' run lock
+        self.sigpipe = name in _SIGPIPE_CALLS
+
+    def __repr__(self) -> str:
+        return f"SyscallEntry({self.nr}, {self.name!r})"
 
 
 @dataclass
@@ -125,6 +143,7 @@ class Kernel:
         self.interruptible = False   # inside a blocking call a host signal may cut short
         self.wake_hook: Callable[[], None] | None = None   # set by the host signal forwarder
         self.threads = None          # a threads.ThreadGroup once the guest clones a thread
+        self._access = GuestAccessCache(self.mem)
 
     # ---- per-thread signal state (kept as properties for older callers) -------------------
     @property
@@ -155,6 +174,14 @@ class Kernel:
             self._warned.add(key)
             print(f"pytrans: {message}", file=self.log, flush=True)
 
+    def guest_buffer(self, addr: int, length: int, access: int) -> int:
+        """Host address of the guest buffer [addr, addr+length) after checking the guest
+        may access it with ``access`` (GuestFault otherwise); an empty buffer is not
+        checked (the kernel does not look at it either)."""
+        if length <= 0:
+            return self.mem.base
+        return self._access.check(addr, length, access)
+
     def path(self, addr: int, follow: bool = True) -> str:
         """A guest path argument, resolved against the sysroot (qemu -L semantics)."""
         raw = self.mem.read_cstring(addr)
@@ -172,55 +199,53 @@ class Kernel:
 
     # ---- the gate ---------------------------------------------------------------------
     def syscall(self) -> None:
-        """Handle one ``svc``: read number and arguments from the CPU, write the result."""
-        cpu = self.cpu
+        """Handle one ``svc``: read number and arguments from the CPU, write the result.
+
+        This is every guest syscall's path, so it reads the per-thread state (CPU, signal
+        state) once, and the per-number facts from the entry's precomputed flags."""
+        group = self.threads
+        if group is None:
+            d = self.__dict__
+            cpu = d["_main_cpu"]
+            sig = d["_main_sig"]
+        else:
+            cpu = self.cpu
+            sig = self.sig
         nr, raw = cpu.read_syscall()
-        entry = self.table.get(nr)
         self.syscall_count += 1
+        entry = self.table.get(nr)
         if entry is None:
-            bad = self.abi.SYSCALL_SIGILL_FROM
-            if bad is not None and nr >= bad:
-                if self.strace:
-                    self._trace(f"syscall_{nr:#x}", [], None, None)
-                # bad_syscall(): -ENOSYS in r0, then SIGILL at the svc (a handler's frame
-                # must see the result, so it goes first).
-                cpu.write_result(-errno.ENOSYS & self.word_mask)
-                self.raise_signal(4, pc=cpu.read_reg("pc"), reason=f"bad syscall {nr:#x}")
-                return
-            self.warn_once(f"nr{nr}", f"unknown syscall {nr} returns -ENOSYS")
-            if self.strace:
-                self._trace(f"syscall_{nr}", raw[:6], None, -errno.ENOSYS)
-            cpu.write_result(-errno.ENOSYS & self.word_mask)
+            self._unknown_syscall(cpu, nr, raw)
             return
         if entry.pairs:
             args = [raw[a[0]] | raw[a[1]] << 32 if isinstance(a, tuple) else raw[a]
                     for a in entry.args]
         else:
             args = raw[:entry.nargs]
-        if entry.handler is None:
+        handler = entry.handler
+        if handler is None:
             self.warn_once(entry.name, f"unsupported syscall {entry.name} returns -ENOSYS")
             result = -errno.ENOSYS
         else:
-            blocking = entry.name in INTERRUPTIBLE
+            py_wait = entry.py_wait
             try:
-                if blocking:
-                    if self.sig.ready():
+                if entry.interruptible:
+                    if sig.pending & ~sig.mask:
                         raise SyscallInterrupted
                     # Only waits with nothing to undo may be cut short by raising out of
                     # them; host calls that block return -EINTR to the wake-up signal.
-                    self.interruptible = entry.name in _PY_WAITS
-                group = self.threads
-                if group is not None and entry.name in BLOCKING:
+                    if py_wait:
+                        self.interruptible = True
+                if group is not None and entry.unlock:
                     with group.unlocked():       # other guest threads run meanwhile
-                        result = entry.handler(self, *args)
+                        result = handler(self, *args)
                 else:
-                    result = entry.handler(self, *args)
+                    result = handler(self, *args)
             except SyscallInterrupted as e:
                 # A handler may name its restart code (a timed futex wait: never restarted
                 # after a handler, as the kernel's -ERESTART_RESTARTBLOCK).
-                result = -(e.args[0] if e.args else sigdeliver.ERESTARTSYS
-                           if entry.name in _RESTARTSYS else sigdeliver.ERESTARTNOHAND)
-                self.sig.restart = (-result, raw[0])
+                result = -(e.args[0] if e.args else entry.restart)
+                sig.restart = (-result, raw[0])
             except GuestFault:
                 result = -errno.EFAULT
             except OSError as e:
@@ -230,20 +255,36 @@ class Kernel:
                     self._trace(entry.name, args, entry, None)
                 raise
             finally:
-                self.interruptible = False
-            if result == -errno.EINTR and entry.name in INTERRUPTIBLE and self.sig.ready():
+                if py_wait:
+                    self.interruptible = False
+            if result == _EINTR and entry.interruptible and sig.pending & ~sig.mask:
                 # Cut short by the wake-up signal: the kernel's restart codes apply.
-                result = -(sigdeliver.ERESTARTSYS if entry.name in _RESTARTSYS
-                           else sigdeliver.ERESTARTNOHAND)
-                self.sig.restart = (-result, raw[0])
+                result = -entry.restart
+                sig.restart = (entry.restart, raw[0])
         if self.strace:
             self._trace(entry.name, args, entry, result)
         cpu.write_result(result & self.word_mask)
-        if result == -errno.EPIPE and entry.name in _SIGPIPE_CALLS:
+        if result == _EPIPE and entry.sigpipe:
             # pytrans (Python) ignores SIGPIPE itself; the guest must still get it.
             self.raise_signal(sigs.SIGPIPE)
-        if self.sig.pending & ~self.sig.mask:
+        if sig.pending & ~sig.mask:
             sigdeliver.deliver_pending(self)
+
+    def _unknown_syscall(self, cpu: Cpu, nr: int, raw) -> None:
+        """A number the ABI does not have: -ENOSYS, and SIGILL for the ARM private range."""
+        bad = self.abi.SYSCALL_SIGILL_FROM
+        if bad is not None and nr >= bad:
+            if self.strace:
+                self._trace(f"syscall_{nr:#x}", [], None, None)
+            # bad_syscall(): -ENOSYS in r0, then SIGILL at the svc (a handler's frame
+            # must see the result, so it goes first).
+            cpu.write_result(-errno.ENOSYS & self.word_mask)
+            self.raise_signal(4, pc=cpu.read_reg("pc"), reason=f"bad syscall {nr:#x}")
+            return
+        self.warn_once(f"nr{nr}", f"unknown syscall {nr} returns -ENOSYS")
+        if self.strace:
+            self._trace(f"syscall_{nr}", list(raw[:6]), None, -errno.ENOSYS)
+        cpu.write_result(-errno.ENOSYS & self.word_mask)
 
     def _trace(self, name: str, args: list[int], entry: SyscallEntry | None,
                result: int | None) -> None:
@@ -287,6 +328,58 @@ class Kernel:
             cpu.interrupt()
         if self.wake_hook is not None:
             self.wake_hook()
+
+
+class GuestAccessCache:
+    """The last readable and the last writable guest mapping a syscall buffer was checked
+    against, so the next buffer inside the same mapping (a loop of read()s into one stack
+    or heap buffer) costs two compares instead of a VMA lookup.
+
+    A memory listener: any map, unmap or protect bumps ``gen`` and so invalidates both.
+    Each remembered range carries the generation read *before* its VMA was looked up, so a
+    range computed while another guest thread changed the mappings (handlers of blocking
+    calls run without the run lock) is never trusted."""
+
+    def __init__(self, mem: GuestMemory):
+        self.mem = mem
+        self.base = mem.base
+        self.gen = 0
+        self.readable = (0, 0, -1)        # (start, end, generation)
+        self.writable = (0, 0, -1)
+        listeners = getattr(mem, "listeners", None)
+        if listeners is not None:
+            listeners.append(self)
+
+    def on_map(self, start: int, length: int, prot: int) -> None:
+        self.gen += 1
+
+    def on_unmap(self, start: int, length: int) -> None:
+        self.gen += 1
+
+    def on_protect(self, start: int, length: int, prot: int) -> None:
+        self.gen += 1
+
+    def check(self, addr: int, length: int, access: int) -> int:
+        """Host address of [addr, addr+length) (length > 0) if ``access`` is allowed."""
+        end = addr + length
+        gen = self.gen
+        if access == PROT_WRITE:
+            lo, hi, g = self.writable
+            if g == gen and lo <= addr and end <= hi:
+                return self.base + addr
+        elif access == PROT_READ:
+            lo, hi, g = self.readable
+            if g == gen and lo <= addr and end <= hi:
+                return self.base + addr
+        mem = self.mem
+        mem.check(addr, length, access)           # raises GuestFault
+        v = mem.vma_at(addr)
+        if v is not None and end <= v.end:
+            if v.prot & PROT_WRITE:
+                self.writable = (v.start, v.end, gen)
+            if v.prot & PROT_READ:
+                self.readable = (v.start, v.end, gen)
+        return self.base + addr
 
 
 def build_table(abi: ModuleType) -> dict[int, SyscallEntry]:
