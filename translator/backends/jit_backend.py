@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import struct
 import sys
 import time
 from types import ModuleType
@@ -30,6 +31,7 @@ from .unicorn_backend import UnicornBackend
 
 Translator = Callable[[GuestMemory, int, bool], ir.Block]
 _REG_NAMES = {**{f"r{i}": i for i in range(16)}, "sp": 13, "lr": 14, "pc": 15}
+_unpack_r0_r7 = struct.Struct("<8I").unpack_from      # ArmState.r is its first field
 
 
 class JitBackend:
@@ -44,6 +46,7 @@ class JitBackend:
         self.mem = mem
         self.state = ArmState()
         self.state.guest_base = mem.base
+        self._r = self.state.r          # a view of the register array (saves a field lookup)
         self.perms = (ctypes.c_uint8 * (mem.size // PAGE_SIZE))()
         self.lookup = (ctypes.c_uint64 * (2 << LOOKUP_BITS))()
         ctypes.memset(self.lookup, 0xFF, ctypes.sizeof(self.lookup))   # no key matches
@@ -128,12 +131,14 @@ class JitBackend:
     def write_reg(self, name: str, value: int) -> None:
         self.state.r[_REG_NAMES[name]] = value & 0xFFFFFFFF
 
-    def read_syscall(self) -> tuple[int, list[int]]:
-        r = self.state.r
-        return r[7], [r[0], r[1], r[2], r[3], r[4], r[5], r[6]]
+    def read_syscall(self) -> tuple[int, tuple[int, ...]]:
+        """(r7, registers r0-r7): the arguments are r0-r6 (r7 rides along at index 7; one
+        unpack of the register file is cheaper than eight ctypes reads)."""
+        regs = _unpack_r0_r7(self.state)
+        return regs[7], regs
 
     def write_result(self, value: int) -> None:
-        self.state.r[0] = value & 0xFFFFFFFF
+        self._r[0] = value & 0xFFFFFFFF
 
     def set_tls(self, value: int) -> None:
         self.state.tpidruro = value & 0xFFFFFFFF
@@ -280,52 +285,75 @@ class JitBackend:
             if end is not None:
                 return end
         s = self.state
+        r = self._r
         enter = self.cache.enter
         perms, lookup = ctypes.addressof(self.perms), ctypes.addressof(self.lookup)
         state_addr = ctypes.addressof(s)
+        base = self.mem.base
+        blocks = self.blocks            # cleared in place by flush(), never replaced
+        syscall = kernel.syscall
+        # This thread's signal state: fixed for the run (kernel.sig is per guest thread).
+        sig = kernel.sig
         c = self.counters
-        while True:
-            try:
-                if kernel.sig.pending & ~kernel.sig.mask:
-                    kernel.deliver_pending()     # async signals (host, other processes)
-                if s.itstate:
-                    # Inside an IT block the interpreter carried on: let it finish the block.
-                    self._interpret_one()
-                    continue
-                code = self.translate(s.r[15], bool(s.thumb))
-                reason = enter(state_addr, code, self.mem.base, perms, lookup)
-                c["exits"] += 1
-                if reason == EXIT_SYSCALL:
-                    kernel.syscall()
-                elif reason == EXIT_LINK_MISS:
-                    _, target = self.sites[s.exit_info]
-                    self.translate(*target)          # patches the site on installation
-                elif reason == EXIT_INDIRECT:
-                    c["lookup_misses"] += 1
-                elif reason == EXIT_FALLBACK:
-                    self._interpret_one()
-                elif reason == EXIT_FAULT:
-                    # The state is exact at the faulting access (accesses are barriers).
-                    s.r[15] = s.exit_pc
-                    addr = s.exit_info
-                    code = 2 if self.mem.vma_at(addr) is not None else 1   # ACCERR / MAPERR
-                    self._deliver_fault(kernel, (sigs.SIGSEGV, code, addr, s.exit_pc,
-                                                 "invalid access"))
-                elif reason == EXIT_ALIGN:
-                    s.r[15] = s.exit_pc            # an alignment hint not met: SIGBUS
-                    self._deliver_fault(kernel, (sigs.SIGBUS, 1, s.exit_info, s.exit_pc,
-                                                 "alignment fault"))   # 1 = BUS_ADRALN
-                elif reason == EXIT_HALT:
-                    sig = {2: sigs.SIGTRAP, 4: sigs.SIGSEGV}.get(s.exit_info, sigs.SIGILL)
-                    self._deliver_fault(kernel, (sig, 1, s.r[15], s.r[15], "halt"))
-                elif reason == EXIT_PENDING:
-                    s.pending = 0
-                    if kernel.threads is not None:
-                        kernel.threads.preempt_point()   # other guest threads' turn
-                else:
-                    raise RuntimeError(f"JIT: unknown exit reason {reason}")
-            except GuestExit as e:
-                return e
+        exits = 0                       # added to the counters when the run ends
+        try:
+            while True:
+                try:
+                    while True:
+                        if sig.pending & ~sig.mask:
+                            kernel.deliver_pending()   # async signals (host, other processes)
+                        if s.itstate:
+                            # Inside an IT block the interpreter carried on: let it finish
+                            # the block.
+                            self._interpret_one()
+                            continue
+                        pc, thumb = r[15], s.thumb
+                        # blocks' keys are (pc, bool): (pc, 1) finds (pc, True) (equal, same
+                        # hash), so a hit costs one dict lookup, not a translate() call.
+                        hit = blocks.get((pc, thumb))
+                        code = hit[0] if hit is not None else self.translate(pc, bool(thumb))
+                        reason = enter(state_addr, code, base, perms, lookup)
+                        exits += 1
+                        if reason == EXIT_SYSCALL:
+                            syscall()
+                        else:
+                            self._exit(kernel, reason)
+                except GuestExit as e:
+                    return e
+        finally:
+            c["exits"] += exits
+
+    def _exit(self, kernel: Kernel, reason: int) -> None:
+        """Every exit from native code but a syscall (the run loop's hot one)."""
+        s = self.state
+        c = self.counters
+        if reason == EXIT_LINK_MISS:
+            _, target = self.sites[s.exit_info]
+            self.translate(*target)          # patches the site on installation
+        elif reason == EXIT_INDIRECT:
+            c["lookup_misses"] += 1
+        elif reason == EXIT_FALLBACK:
+            self._interpret_one()
+        elif reason == EXIT_FAULT:
+            # The state is exact at the faulting access (accesses are barriers).
+            s.r[15] = s.exit_pc
+            addr = s.exit_info
+            code = 2 if self.mem.vma_at(addr) is not None else 1   # ACCERR / MAPERR
+            self._deliver_fault(kernel, (sigs.SIGSEGV, code, addr, s.exit_pc,
+                                         "invalid access"))
+        elif reason == EXIT_ALIGN:
+            s.r[15] = s.exit_pc            # an alignment hint not met: SIGBUS
+            self._deliver_fault(kernel, (sigs.SIGBUS, 1, s.exit_info, s.exit_pc,
+                                         "alignment fault"))   # 1 = BUS_ADRALN
+        elif reason == EXIT_HALT:
+            sig = {2: sigs.SIGTRAP, 4: sigs.SIGSEGV}.get(s.exit_info, sigs.SIGILL)
+            self._deliver_fault(kernel, (sig, 1, s.r[15], s.r[15], "halt"))
+        elif reason == EXIT_PENDING:
+            s.pending = 0
+            if kernel.threads is not None:
+                kernel.threads.preempt_point()   # other guest threads' turn
+        else:
+            raise RuntimeError(f"JIT: unknown exit reason {reason}")
 
     def _interpret_one(self) -> None:
         """Run the instruction at the PC on Unicorn and take the state back."""
