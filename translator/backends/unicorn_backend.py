@@ -7,6 +7,8 @@ accesses, neither of which is on a hot path.
 from __future__ import annotations
 
 import ctypes
+import mmap
+import struct
 from types import ModuleType
 
 from unicorn import (UC_ARCH_ARM, UC_ARCH_ARM64, UC_ERR_EXCEPTION, UC_ERR_FETCH_PROT,
@@ -39,6 +41,71 @@ _MAPERR_ERRORS = {UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMA
 _SEGV_ERRORS = {UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
                 UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT}
 _BUS_ERRORS = {UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED}
+
+
+class _HookCtl(ctypes.Structure):
+    """What the native interrupt hook (:func:`_syscall_hook_stub`) works with; its address
+    is the hook's user data. Field offsets are used by the stub's code."""
+
+    _fields_ = [("callback", ctypes.c_void_p),      # +0   Python: void cb(uint32 intno)
+                ("read_batch", ctypes.c_void_p),    # +8   uc_reg_read_batch
+                ("write", ctypes.c_void_p),         # +16  uc_reg_write
+                ("ids", ctypes.c_void_p),           # +24  int ids[n]: arguments, number
+                ("ptrs", ctypes.c_void_p),          # +32  void *ptrs[n]: where they go
+                ("n", ctypes.c_int64),              # +40
+                ("ret_id", ctypes.c_int64),         # +48  the result register
+                ("ret_ptr", ctypes.c_void_p),       # +56  its value
+                ("write_back", ctypes.c_int64)]     # +64  set by Python: write the result
+
+
+_HOOK_PY = ctypes.CFUNCTYPE(None, ctypes.c_uint32)
+_stub_page: list = []
+
+
+def _syscall_hook_stub() -> int:
+    """Address of the native interrupt hook, void hook(uc_engine *uc, uint32 intno,
+    _HookCtl *ctl): for a syscall (EXCP_SWI) it reads the argument and number registers
+    into ctl's buffer, calls ctl.callback(intno), then writes the result register back if
+    the callback set ctl.write_back (and clears it: a flag left set would make a later
+    _flush_result write that stale result over the register). Written once per process."""
+    if _stub_page:
+        return _stub_page[1]
+    from .x86.asm import CC, R12, R13, RBX, RCX, RDI, RDX, RSI, Asm, mem
+    a = Asm()
+    for r in (RBX, R12, R13):          # callee-saved; three pushes keep rsp 16-byte aligned
+        a.push(r)
+    a.mov(RBX, RDX, 64)                # ctl
+    a.mov(R12, RDI, 64)                # uc
+    a.mov(R13, RSI)                    # intno
+    skip = a.label()
+    a.cmp(RSI, EXCP_SWI)
+    a.jcc(CC.NE, skip)
+    a.mov(RDI, R12, 64)                # uc_reg_read_batch(uc, ids, ptrs, n)
+    a.mov(RSI, mem(RBX, 24), 64)
+    a.mov(RDX, mem(RBX, 32), 64)
+    a.mov(RCX, mem(RBX, 40))
+    a.call(mem(RBX, 8))
+    a.bind(skip)
+    a.mov(mem(RBX, 64), 0, 64)         # write_back = 0
+    a.mov(RDI, R13)
+    a.call(mem(RBX, 0))                # Python
+    done = a.label()
+    a.cmp(mem(RBX, 64), 0, 64)
+    a.jcc(CC.E, done)
+    a.mov(RDI, R12, 64)                # uc_reg_write(uc, ret_id, ret_ptr)
+    a.mov(RSI, mem(RBX, 48))
+    a.mov(RDX, mem(RBX, 56), 64)
+    a.call(mem(RBX, 16))
+    a.mov(mem(RBX, 64), 0, 64)         # written: nothing left for _flush_result
+    a.bind(done)
+    for r in (R13, R12, RBX):
+        a.pop(r)
+    a.ret()
+    page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(page))
+    page.write(a.link(addr))
+    _stub_page[:] = [page, addr]
+    return addr
 
 
 def _uc_prot(prot: int) -> int:
@@ -85,53 +152,114 @@ class UnicornBackend:
         for v in mem.regions():
             self.on_map(v.start, v.end - v.start, v.prot)
         mem.listeners.append(self)
-        self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid)
-        self._init_syscall_fast_path()
+        self._init_syscall_fast_path()      # also installs the interrupt hook
         # interrupt() from other threads goes through a native block hook (see unicorn_stop).
         from .unicorn_stop import StopRequest
         self._stop = StopRequest(self.uc)
 
     def _init_syscall_fast_path(self) -> None:
-        """Syscall number + arguments in one uc_reg_read_batch call through a plain ctypes
-        function (the Python wrapper's per-register reg_read costs ~4 us each, most of a
-        syscall's round trip)."""
-        names = [self.abi.SYSCALL_NR_REG, *self.abi.SYSCALL_ARG_REGS]
+        """The interrupt hook, with the syscall registers moved in native code.
+
+        A guest syscall costs Python three ctypes calls through the binding: the hook
+        itself, reading the number and arguments (uc_reg_read_batch) and writing the result
+        (uc_reg_write), ~0.5 us each. The hook is instead a small native function
+        (:func:`_syscall_hook_stub`) that reads the registers into ``_sys_vals`` before it
+        calls Python and writes ``_ret_val`` back after Python returns, when
+        :meth:`write_result` asked for it. A result not yet written back is written at once
+        by anything that looks at the registers (get_context, read_reg) and dropped by
+        set_context, which replaces it. Without the raw library (another binding layout)
+        the binding's own hook and register calls do the same, slower."""
+        abi = self.abi
+        names = [*abi.SYSCALL_ARG_REGS, abi.SYSCALL_NR_REG]      # the number last
         n = len(names)
         self._sys_n = n
         # ARM32 registers are written as uint32 by Unicorn: one 4-byte slot each.
         slot = ctypes.c_uint32 if self.arm32 else ctypes.c_uint64
+        self._sys_unpack = struct.Struct(("<%dI" if self.arm32 else "<%dQ") % n).unpack_from
         self._sys_ids = (ctypes.c_int * n)(*(self.regs[x] for x in names))
         self._sys_vals = (slot * n)()
         base = ctypes.addressof(self._sys_vals)
         self._sys_ptrs = (ctypes.c_void_p * n)(*(base + ctypes.sizeof(slot) * i for i in range(n)))
-        self._ret_id = self.regs[self.abi.SYSCALL_RET_REG]
+        self._ret_id = self.regs[abi.SYSCALL_RET_REG]
         self._ret_val = slot()
         self._ret_ptr = ctypes.byref(self._ret_val)
+        self._in_hook = False          # inside the native hook's call of Python
         try:
             from unicorn.unicorn_py3.unicorn import uclib
             raw = ctypes.CDLL(uclib._name)
-            self._read_batch, self._write = raw.uc_reg_read_batch, raw.uc_reg_write
-            self._uch = self.uc._uch
-            self._fast = True
         except (ImportError, AttributeError, OSError):   # another binding layout
             self._fast = False
+            self._hook_ctl = _HookCtl()                  # never has a result to write back
+            self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+            return
+        self._fast = True
+        self._uch = self.uc._uch
+        self._read_batch, self._write = raw.uc_reg_read_batch, raw.uc_reg_write
+        ctl = self._hook_ctl = _HookCtl()
+        # The Python half: a plain ctypes callback (no binding wrappers in between).
+        self._hook_cb = _HOOK_PY(self._on_native_interrupt)
+        ctl.callback = ctypes.cast(self._hook_cb, ctypes.c_void_p).value
+        ctl.read_batch = ctypes.cast(raw.uc_reg_read_batch, ctypes.c_void_p).value
+        ctl.write = ctypes.cast(raw.uc_reg_write, ctypes.c_void_p).value
+        ctl.ids = ctypes.addressof(self._sys_ids)
+        ctl.ptrs = ctypes.addressof(self._sys_ptrs)
+        ctl.n = n
+        ctl.ret_id = self._ret_id
+        ctl.ret_ptr = ctypes.addressof(self._ret_val)
+        self._hook_handle = ctypes.c_size_t()
+        err = raw.uc_hook_add(self._uch, ctypes.byref(self._hook_handle), UC_HOOK_INTR,
+                              ctypes.c_void_p(_syscall_hook_stub()), ctypes.byref(ctl),
+                              ctypes.c_uint64(1), ctypes.c_uint64(0))
+        if err:
+            raise RuntimeError(f"uc_hook_add(UC_HOOK_INTR) failed: error {err}")
 
-    def read_syscall(self) -> tuple[int, list[int]]:
-        """(number, argument registers) of the pending syscall."""
-        if not self._fast:
-            return (self.read_reg(self.abi.SYSCALL_NR_REG),
-                    [self.read_reg(r) for r in self.abi.SYSCALL_ARG_REGS])
-        self._read_batch(self._uch, self._sys_ids, self._sys_ptrs, self._sys_n)
-        vals = self._sys_vals[:]
-        return vals[0], vals[1:]
+    def _on_native_interrupt(self, intno: int) -> None:
+        """The native hook's call into Python: a syscall (registers already read), or a
+        CPU exception for :meth:`_on_interrupt`."""
+        if intno != EXCP_SWI:
+            self._on_interrupt(self.uc, intno, None)
+            return
+        self._in_hook = True
+        try:
+            self.kernel.syscall()
+        except BaseException as e:   # noqa: BLE001 - re-raised after emu_start returns
+            self._exit = e
+            self.uc.emu_stop()
+        finally:
+            self._in_hook = False
+
+    def read_syscall(self) -> tuple[int, tuple[int, ...]]:
+        """(number, argument registers) of the pending syscall; the arguments tuple has the
+        number as its last item."""
+        if self._in_hook:
+            regs = self._sys_unpack(self._sys_vals)      # read by the native hook
+        elif self._fast:
+            self._read_batch(self._uch, self._sys_ids, self._sys_ptrs, self._sys_n)
+            regs = self._sys_unpack(self._sys_vals)
+        else:
+            regs = tuple(self.read_reg(r) for r in (*self.abi.SYSCALL_ARG_REGS,
+                                                     self.abi.SYSCALL_NR_REG))
+        return regs[-1], regs
 
     def write_result(self, value: int) -> None:
-        if not self._fast:
-            self.write_reg(self.abi.SYSCALL_RET_REG, value)
-            return
-        self._ret_val.value = value
-        self._write(self._uch, self._ret_id, self._ret_ptr)
+        """The syscall result register; inside the native hook, written when it returns."""
+        if self._in_hook:
+            self._ret_val.value = value
+            self._hook_ctl.write_back = 1
+        elif self._fast:
+            self._ret_val.value = value
+            self._write(self._uch, self._ret_id, self._ret_ptr)
+        else:
+            self.uc.reg_write(self._ret_id, value)
+
+    def _flush_result(self) -> None:
+        """Write a result the native hook has not written back yet (before registers are
+        read or written one by one)."""
+        ctl = self._hook_ctl
+        if ctl.write_back:
+            ctl.write_back = 0
+            self._write(self._uch, self._ret_id, self._ret_ptr)
 
     # ---- memory listener ---------------------------------------------------------------
     def on_map(self, start: int, length: int, prot: int) -> None:
@@ -145,9 +273,11 @@ class UnicornBackend:
 
     # ---- CPU access for the Linux layer --------------------------------------------------
     def read_reg(self, name: str) -> int:
+        self._flush_result()
         return self.uc.reg_read(self.regs[name])
 
     def write_reg(self, name: str, value: int) -> None:
+        self._flush_result()
         self.uc.reg_write(self.regs[name], value)
 
     def set_tls(self, value: int) -> None:
@@ -176,6 +306,7 @@ class UnicornBackend:
     def get_context(self) -> dict:
         """Every user register in one uc_reg_read_batch (per-register reads through the
         Python binding cost ~20 us each, ~70 registers)."""
+        self._flush_result()
         b = self._ctx_batch()
         ctypes.memset(b.vals, 0, ctypes.sizeof(b.vals))
         b.read(self.uc._uch, b.ids, b.ptrs, b.n)
@@ -189,6 +320,7 @@ class UnicornBackend:
     def set_context(self, ctx: dict) -> None:
         """Load a context in one uc_reg_write_batch. Writing the PC makes Unicorn leave the
         current block, so this is safe from a hook; the run loop resumes at the new PC."""
+        self._hook_ctl.write_back = 0        # the context has its own first register
         b = self._ctx_batch()
         if self.arm32:
             cpsr = ctx["cpsr"]
