@@ -62,8 +62,12 @@ class Ctx:
 
     def set_nz(self, v) -> None:
         b = self.b
-        self._set("SetFlag", b.emit("Msb", v), "N")
-        self._set("SetFlag", b.emit("IsZero", v), "Z")
+        # Both values first, then both writes: after an AddC the emitter then finds
+        # CarryAdd, OverflowAdd, Msb and IsZero side by side and takes all four from the
+        # x86 flags of one adc.
+        n, z = b.emit("Msb", v), b.emit("IsZero", v)
+        self._set("SetFlag", n, "N")
+        self._set("SetFlag", z, "Z")
 
     # ---- ARM ARM helpers ----------------------------------------------------------------------
     def shift_c(self, v, shift_t: int, amount, carry_in):
