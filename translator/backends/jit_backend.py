@@ -8,6 +8,7 @@ same guest memory, with the CPU state handed over and back.
 from __future__ import annotations
 
 import ctypes
+import os
 import gc
 import struct
 import sys
@@ -63,6 +64,7 @@ class JitBackend:
         # new threads, nor with a translator of the caller's (tests' hand-built blocks).
         self.tier0_blocks = budget_from_env() if translator is None else 0
         self.tier0 = None               # the BlockBudget while tier 0 runs
+        self.perfmap = _open_perfmap()
         self.kernel: Kernel | None = None
         # The interpreter for what the JIT leaves alone, over the same memory.
         self.interp = UnicornBackend(abi, mem)
@@ -247,6 +249,8 @@ class JitBackend:
                 self.by_page.setdefault(page, set()).add(key)
             for site in self.waiting.pop(key, []):
                 self._patch(site, addr)
+            if self.perfmap is not None:
+                self.perfmap.write(f"{addr:x} {len(code):x} guest:{pc:#x}{':T' if thumb else ''}\n")
             k = pc | int(thumb)
             slot = (k >> 1) & ((1 << LOOKUP_BITS) - 1)
             self.lookup[2 * slot] = k
@@ -379,6 +383,16 @@ class JitBackend:
             return
         self.bridge.store(s)
         self.counters["fallback_insns"] += 1
+
+
+def _open_perfmap():
+    """``$PYTRANS_PERFMAP=1``: name every translated block in /tmp/perf-PID.map (what
+    qemu-user's ``-perfmap`` writes), so ``perf report`` shows hot guest code as
+    ``guest:0x10354`` (``:T`` for Thumb) instead of anonymous addresses."""
+    if os.environ.get("PYTRANS_PERFMAP", "") in ("", "0"):
+        return None
+    # Line-buffered: perf reads the file after the process ends, however it ends.
+    return open(f"/tmp/perf-{os.getpid()}.map", "a", buffering=1)
 
 
 def _default_translator(mem: GuestMemory, pc: int, thumb: bool) -> ir.Block:
