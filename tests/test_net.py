@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from conftest import PYTRANS, ROOT, run_pytrans, run_qemu, qemu_for
+from conftest import CROSS_CC, PYTRANS, ROOT, GuestBuilder, run_pytrans, run_qemu, qemu_for
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
 # (arch, backend): ARM32 also on our JIT.
 RUNS = [("arm", "unicorn"), ("aarch64", "unicorn"), ("arm", "jit")]
 RUN_IDS = ["arm", "aarch64", "arm-jit"]
@@ -20,20 +19,7 @@ RUN_IDS = ["arm", "aarch64", "arm-jit"]
 
 @pytest.fixture(scope="module")
 def guest(tmp_path_factory):
-    out = tmp_path_factory.mktemp("netguest")
-    cache: dict = {}
-
-    def build(name: str, arch: str):
-        if (name, arch) not in cache:
-            cc = CC[arch]
-            if shutil.which(cc) is None:
-                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = out / f"{name}-{arch}"
-            subprocess.run([cc, "-static", "-O1", "-pthread", "-o", str(exe),
-                            str(ROOT / "tests/guest" / f"{name}.c")], check=True)
-            cache[name, arch] = exe
-        return cache[name, arch]
-    return build
+    return GuestBuilder(tmp_path_factory.mktemp("netguest"), ("-O1", "-pthread"))
 
 
 def _has_ipv6_loopback() -> bool:
@@ -221,7 +207,7 @@ _SAME_CONSTANTS = ["SOCK_NONBLOCK", "SOCK_CLOEXEC", "SOL_SOCKET", "SO_REUSEADDR"
 def test_socket_constants_match_the_host(tmp_path, arch):
     """Flags and option numbers pass through untranslated: check the cross compiler agrees
     with the host's (x86-64) values for each of them."""
-    cc = CC[arch]
+    cc = CROSS_CC[arch]
     if shutil.which(cc) is None or shutil.which("gcc") is None:
         pytest.skip(f"{cc} or gcc not installed")
     src = tmp_path / "c.c"
