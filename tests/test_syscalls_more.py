@@ -3,35 +3,18 @@ statfs, utimensat, sched_*, and complete directory listings on 32-bit guests."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import ROOT, qemu_for, run_pytrans, run_qemu
+from conftest import GuestBuilder, qemu_for, run_pytrans, run_qemu
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
 RUNS = [("arm", "unicorn"), ("aarch64", "unicorn"), ("arm", "jit")]
 RUN_IDS = ["arm", "aarch64", "arm-jit"]
 
 
 @pytest.fixture(scope="module")
 def guest(tmp_path_factory):
-    out = tmp_path_factory.mktemp("moreguest")
-    cache: dict = {}
-
-    def build(name: str, arch: str, *flags: str):
-        key = (name, arch, flags)
-        if key not in cache:
-            cc = CC[arch]
-            if shutil.which(cc) is None:
-                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = out / f"{name}-{arch}{''.join(flags)}"
-            subprocess.run([cc, "-static", "-O1", *flags, "-o", str(exe),
-                            str(ROOT / "tests/guest" / f"{name}.c")], check=True)
-            cache[key] = exe
-        return cache[key]
-    return build
+    return GuestBuilder(tmp_path_factory.mktemp("moreguest"))
 
 
 MORE_SYS_EXPECTED = """\
@@ -136,8 +119,8 @@ def _make_dir(path, n: int) -> None:
 
 # 32-bit ARM built both ways: off_t of 32 bits (readdir fails with EOVERFLOW on any d_off
 # that does not fit) and of 64 bits (telldir() still returns a 32-bit long).
-DIRLIST_BUILDS = [("arm", "unicorn", ()), ("arm", "unicorn", ("-D_FILE_OFFSET_BITS=64",)),
-                  ("arm", "jit", ()), ("aarch64", "unicorn", ())]
+DIRLIST_BUILDS = [("arm", "unicorn", ""), ("arm", "unicorn", "-D_FILE_OFFSET_BITS=64"),
+                  ("arm", "jit", ""), ("aarch64", "unicorn", "")]
 
 
 @pytest.mark.parametrize("arch,backend,flags", DIRLIST_BUILDS,
@@ -147,7 +130,7 @@ def test_directory_of_600_files_is_listed_completely(guest, tmp_path, arch, back
     got EOVERFLOW from readdir (and broken telldir/seekdir) unless they are made to fit."""
     d = tmp_path / "big"
     _make_dir(d, 600)
-    r = run_pytrans("run", "--backend", backend, guest("dirlist", arch, *flags), d, "300",
+    r = run_pytrans("run", "--backend", backend, guest("dirlist", arch, flags), d, "300",
                     timeout=300)
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode() == ("count=602 errno=0 bad_off=0\n"
@@ -190,11 +173,7 @@ int main(int argc, char **argv) {
     return 0;
 }
 ''')
-    cc = CC["arm"]
-    if shutil.which(cc) is None:
-        pytest.skip(f"{cc} not installed")
-    exe = tmp_path / "dirseek"
-    subprocess.run([cc, "-static", "-O1", "-o", str(exe), str(src)], check=True)
+    exe = guest("dirseek", "arm", src=src)
     d = tmp_path / "many"
     _make_dir(d, 300)
     r = run_pytrans("run", exe, d, tmp_path / "plain.txt")
