@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import functools
 import gc
+import operator
 import struct
 import sys
 import time
@@ -48,6 +50,9 @@ class JitBackend:
         self.state = ArmState()
         self.state.guest_base = mem.base
         self._r = self.state.r          # a view of the register array (saves a field lookup)
+        # write_result(value) as a C-level call, no Python frame (the syscall gate's hot
+        # path): the c_uint32 array truncates to 32 bits exactly as the method below does.
+        self.write_result = functools.partial(operator.setitem, self._r, 0)
         self.perms = (ctypes.c_uint8 * (mem.size // PAGE_SIZE))()
         self.lookup = (ctypes.c_uint64 * (2 << LOOKUP_BITS))()
         ctypes.memset(self.lookup, 0xFF, ctypes.sizeof(self.lookup))   # no key matches
@@ -296,6 +301,7 @@ class JitBackend:
         base = self.mem.base
         blocks = self.blocks            # cleared in place by flush(), never replaced
         syscall = kernel.syscall
+        unpack_regs = _unpack_r0_r7
         # This thread's signal state: fixed for the run (kernel.sig is per guest thread).
         sig = kernel.sig
         c = self.counters
@@ -319,7 +325,7 @@ class JitBackend:
                         reason = enter(state_addr, code, base, perms, lookup)
                         exits += 1
                         if reason == EXIT_SYSCALL:
-                            syscall()
+                            syscall(unpack_regs(s))      # r0-r6 and the number (r7) last
                         else:
                             self._exit(kernel, reason)
                 except GuestExit as e:

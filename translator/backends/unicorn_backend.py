@@ -222,7 +222,7 @@ class UnicornBackend:
             return
         self._in_hook = True
         try:
-            self.kernel.syscall()
+            self.kernel.syscall(self._sys_unpack(self._sys_vals))    # read by the native hook
         except BaseException as e:   # noqa: BLE001 - re-raised after emu_start returns
             self._exit = e
             self.uc.emu_stop()
