@@ -7,28 +7,15 @@ exception flags (fetestexcept/feclearexcept read and write the FPSCR).
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
 
-from conftest import ROOT, run_pytrans, run_qemu
-
-CC = "arm-linux-gnueabihf-gcc"
+from conftest import GuestBuilder, run_pytrans, run_qemu
 
 
 @pytest.fixture(scope="module")
 def fp_env(tmp_path_factory):
-    if shutil.which(CC) is None:
-        pytest.skip(f"{CC} not installed (apt-get install gcc-arm-linux-gnueabihf)")
-    out = tmp_path_factory.mktemp("vfp")
-    exes = {}
-    for mode in ("arm", "thumb"):
-        exe = out / f"fp_env-{mode}"
-        subprocess.run([CC, "-static", "-O2", f"-m{mode}", "-o", str(exe),
-                        str(ROOT / "tests/guest/fp_env.c"), "-lm"], check=True)
-        exes[mode] = exe
-    return exes
+    build = GuestBuilder(tmp_path_factory.mktemp("vfp"), ("-O2",))
+    return {mode: build("fp_env", "arm", f"-m{mode} -lm") for mode in ("arm", "thumb")}
 
 
 @pytest.mark.parametrize("mode", ["arm", "thumb"])
