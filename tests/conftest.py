@@ -94,7 +94,8 @@ class GuestBuilder:
 
     ``flags`` are extra compiler arguments separated by spaces (``"-mthumb"``, ``"-lm"``),
     placed after the source so that libraries link; ``link`` is ``-static``, ``-no-pie``
-    (dynamic, for a sysroot) or ``-static-pie``.
+    (dynamic, for a sysroot), ``-static-pie``, or ``""`` for the compiler's default (a
+    dynamic PIE on Debian), named ``-dynamic`` in the output's file name.
     """
 
     def __init__(self, out: Path, cflags: tuple[str, ...] = ("-O1",)):
@@ -107,9 +108,9 @@ class GuestBuilder:
         key = (name, arch, flags, link, src)
         if key not in self.cache:
             cc = cross_compiler(arch)
-            exe = self.out / f"{name}-{arch}{''.join(flags.split())}{link}"
+            exe = self.out / f"{name}-{arch}{''.join(flags.split())}{link or '-dynamic'}"
             src = src or ROOT / "tests/guest" / f"{name}.c"
-            subprocess.run([*cc, link, *self.cflags, "-o", str(exe), str(src), *flags.split()],
-                           check=True)
+            subprocess.run([*cc, *([link] if link else []), *self.cflags, "-o", str(exe),
+                            str(src), *flags.split()], check=True)
             self.cache[key] = exe
         return self.cache[key]
