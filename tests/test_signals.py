@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import PYTRANS, ROOT, qemu_for, run_pytrans, run_qemu, shell_status
+from conftest import (CROSS_SYSROOT, PYTRANS, ROOT, GuestBuilder, qemu_for, run_pytrans, run_qemu,
+                      shell_status)
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "thumb": "arm-linux-gnueabihf-gcc",
-      "aarch64": "aarch64-linux-gnu-gcc"}
-MODE = {"arm": ["-marm"], "thumb": ["-mthumb"], "aarch64": []}
+# A guest ISA's instruction-set flag and its architecture (compiler, qemu-user, sysroot).
+MODE = {"arm": "-marm", "thumb": "-mthumb", "aarch64": ""}
 QEMU_ARCH = {"arm": "arm", "thumb": "arm", "aarch64": "aarch64"}
-SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "thumb": "/usr/arm-linux-gnueabihf",
-           "aarch64": "/usr/aarch64-linux-gnu"}
+SYSROOT = {isa: CROSS_SYSROOT[arch] for isa, arch in QEMU_ARCH.items()}
 # (guest ISA, backend): the JIT translates ARM32 only.
 RUNS = [("arm", "unicorn"), ("thumb", "unicorn"), ("aarch64", "unicorn"), ("arm", "jit"),
         ("thumb", "jit")]
@@ -27,21 +25,9 @@ RUN_IDS = [f"{a}-{b}" for a, b in RUNS]
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sig")
-    cache = {}
-
-    def _build(name: str, isa: str, link: str = "-static"):
-        key = (name, isa, link)
-        if key not in cache:
-            cc = CC[isa]
-            if shutil.which(cc) is None:
-                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = out / f"{name}-{isa}{link or '-dynamic'}"
-            subprocess.run([cc, *([link] if link else []), "-O1", *MODE[isa], "-o", str(exe),
-                            str(ROOT / "tests/guest" / f"{name}.c")], check=True)
-            cache[key] = exe
-        return cache[key]
-    return _build
+    """build(NAME, ISA, link): tests/guest/NAME.c for a MODE key; link "" is a dynamic PIE."""
+    guest = GuestBuilder(tmp_path_factory.mktemp("sig"))
+    return lambda name, isa, link="-static": guest(name, QEMU_ARCH[isa], MODE[isa], link)
 
 
 def _pytrans(backend: str, *args, **kw):
