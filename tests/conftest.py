@@ -68,27 +68,30 @@ def shell_status(returncode: int) -> int:
 
 CROSS_CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
 CROSS_SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
+# The host's own compiler: native x86-64 builds of guest programs, as a reference.
+HOST_CC = {"native": "gcc"}
 # Targets built with zig's bundled clang and musl (pip package ziglang): ARM32 programs on a
 # libc other than the cross toolchain's glibc.
 ZIG_TARGET = {"arm-musl": "arm-linux-musleabihf"}
 
 
 def cross_compiler(target: str) -> list[str]:
-    """The command that compiles C for ``target`` (a CROSS_CC or ZIG_TARGET key); skips the
-    test, saying what to install, when that compiler is missing."""
+    """The command that compiles C for ``target`` (a CROSS_CC, HOST_CC or ZIG_TARGET key);
+    skips the test, saying what to install, when that compiler is missing."""
     if target in ZIG_TARGET:
         zig = [sys.executable, "-m", "ziglang"]
         if subprocess.run([*zig, "version"], capture_output=True).returncode != 0:
             pytest.skip("zig not available (pip install ziglang)")
         return [*zig, "cc", "-target", ZIG_TARGET[target]]
-    cc = CROSS_CC[target]
+    cc = HOST_CC[target] if target in HOST_CC else CROSS_CC[target]
     if shutil.which(cc) is None:
-        pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
+        package = cc if target in HOST_CC else f"gcc-{cc[:-4]}"
+        pytest.skip(f"{cc} not installed (apt-get install {package})")
     return [cc]
 
 
 class GuestBuilder:
-    """Cross-compiles a guest C program (``tests/guest/NAME.c``, or the file ``src``) once
+    """Compiles a guest C program (``tests/guest/NAME.c``, or the file ``src``) once
     per (name, target, flags, link, src) into ``out``; skips the test when the compiler for
     the target is missing.
 
