@@ -17,40 +17,27 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run_pytrans, shell_status
+from conftest import CROSS_SYSROOT, ROOT, GuestBuilder, run_pytrans, shell_status
 
-CC = {"arm": "arm-linux-gnueabihf-gcc", "aarch64": "aarch64-linux-gnu-gcc"}
-SYSROOT = {"arm": "/usr/arm-linux-gnueabihf", "aarch64": "/usr/aarch64-linux-gnu"}
 ARCHES = ["arm", "aarch64"]
 # (arch, link, backend): static and dynamic on both architectures, ARM32 also on our JIT.
 VARIANTS = [("arm", "static", "unicorn"), ("arm", "dynamic", "unicorn"),
             ("aarch64", "static", "unicorn"), ("aarch64", "dynamic", "unicorn"),
             ("arm", "static", "jit")]
 VIDS = [f"{a}-{l}-{b}" for a, l, b in VARIANTS]
+# The link variants' GuestBuilder links: dynamic is the compiler's default (a PIE).
+LINK = {"static": "-static", "dynamic": ""}
 
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("proc")
-    cache: dict = {}
-
-    def build(name: str, arch: str, link: str = "static") -> str:
-        key = (name, arch, link)
-        if key not in cache:
-            cc = CC.get(arch, "gcc")
-            if shutil.which(cc) is None:
-                pytest.skip(f"{cc} not installed (apt-get install gcc-{cc[:-4]})")
-            exe = out / f"{name}-{arch}-{link}"
-            flags = (["-static"] if link == "static" else []) + ["-pthread"]
-            subprocess.run([cc, *flags, "-O1", "-o", str(exe),
-                            str(ROOT / "tests/guest" / f"{name}.c")], check=True)
-            cache[key] = str(exe)
-        return cache[key]
-    return build
+    """build(NAME, ARCH, link="static"): tests/guest/NAME.c for ARCH ("native": the host's gcc)."""
+    guest = GuestBuilder(tmp_path_factory.mktemp("proc"), ("-O1", "-pthread"))
+    return lambda name, arch, link="static": str(guest(name, arch, link=LINK[link]))
 
 
 def pytrans(arch: str, link: str, backend: str, *args, **kw) -> subprocess.CompletedProcess:
-    opts = ["--backend", backend] + (["-L", SYSROOT[arch]] if link == "dynamic" else [])
+    opts = ["--backend", backend] + (["-L", CROSS_SYSROOT[arch]] if link == "dynamic" else [])
     return run_pytrans("run", *opts, *args, **kw)
 
 
@@ -393,11 +380,11 @@ def test_exec_keeps_emulator_options(build):
     """An exec'd guest ELF runs with this run's sysroot, backend and strace setting."""
     from translator import Emulator
     kernels = []
-    emu = Emulator(build("proc_wc", "arm"), ["wc"], sysroot=SYSROOT["arm"], backend="jit",
+    emu = Emulator(build("proc_wc", "arm"), ["wc"], sysroot=CROSS_SYSROOT["arm"], backend="jit",
                    stdin=b"a b\n", stdout=io.BytesIO(), strace=io.StringIO(),
                    on_kernel=kernels.append)
     assert emu.run() == 0
-    assert kernels[0].exec_options == ["-L", SYSROOT["arm"], "--backend", "jit", "--strace"]
+    assert kernels[0].exec_options == ["-L", CROSS_SYSROOT["arm"], "--backend", "jit", "--strace"]
 
 
 def test_exec_sysroot_is_absolute(build, monkeypatch):
