@@ -239,3 +239,34 @@ def test_unicorn_handler_at_syscall_end_sees_its_own_r0_and_result_survives():
     assert mem.read(CODE + 0xF00, 4) == struct.pack("<I", 10)   # the handler's argument
     assert cpu.read_reg("r5") == 0             # kill() returned 0, through the frame
     mem.close()
+
+
+# ---- guest threads: the run lock around blocking calls -----------------------------------------
+def test_blocking_calls_run_without_the_run_lock_and_only_waits_are_interruptible(k):
+    """With guest threads the gate gives the run lock up around a BLOCKING call (release_cpu
+    / take_cpu, unlocked()'s halves): the handler runs with no owner and the thread marked
+    blocking; only Python-level waits (nanosleep) are interruptible inside, and neither
+    after."""
+    import threading
+
+    from translator.linux import threads
+    group = k.threads = threads.ThreadGroup(k)
+    try:
+        seen = []
+
+        def probe(kern, *args):
+            seen.append((group.lock.owner, threads.current().blocking, kern.interruptible))
+            return 7
+        for name in ("read", "nanosleep", "getpid"):
+            k.table[k.abi.SYSCALLS[name]].handler = probe
+        assert call(k, "read", 0, BUF, 4) == 7
+        assert call(k, "nanosleep", BUF, 0) == 7
+        assert call(k, "getpid") == 7
+        assert seen == [(None, True, False), (None, True, True),
+                        (threading.get_ident(), False, False)]
+        assert group.lock.owner == threading.get_ident()
+        assert not threads.current().blocking and not k.interruptible
+        assert k.__dict__["_main_interruptible"] is False    # the main thread's mirror
+    finally:
+        group.end = GuestExit(0)
+        threads._current.thread = None

@@ -223,8 +223,14 @@ class Kernel:
             cpu = d["_main_cpu"]
             sig = d["_main_sig"]
         else:
-            cpu = self.cpu
-            sig = self.sig
+            t = threads_current()
+            if t is not None and t.group is group:      # thread_local_attr, inlined
+                cpu = t.cpu
+                sig = t.sig
+            else:
+                d = self.__dict__
+                cpu = d["_main_cpu"]
+                sig = d["_main_sig"]
         if raw is None:
             nr, raw = cpu.read_syscall()
         else:
@@ -249,8 +255,13 @@ class Kernel:
                     if py_wait:
                         self.interruptible = True
                 if group is not None and entry.unlock:
-                    with group.unlocked():       # other guest threads run meanwhile
+                    # Other guest threads run meanwhile (group.unlocked(), without the
+                    # generator's cost).
+                    token = group.release_cpu()
+                    try:
                         result = handler(self, *entry.arguments(raw))
+                    finally:
+                        group.take_cpu(token)
                 else:
                     n = entry.plain
                     if n == 3:

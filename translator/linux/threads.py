@@ -63,13 +63,17 @@ class RunLock:
     queued gets it back only after them, which plain ``threading.Lock`` does not promise."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        # Taken directly (a C-level context manager) rather than through the Condition's
+        # Python-level __enter__/__exit__: every blocking syscall of a threaded guest gives
+        # the lock up and takes it back.
+        self._mutex = threading.Lock()
+        self._cond = threading.Condition(self._mutex)
         self._queue: collections.deque[int] = collections.deque()
         self.owner: int | None = None
 
     def acquire(self) -> None:
         me = threading.get_ident()
-        with self._cond:
+        with self._mutex:
             if self.owner is None and not self._queue:
                 self.owner = me
                 return
@@ -86,7 +90,7 @@ class RunLock:
             self.owner = me
 
     def release(self) -> None:
-        with self._cond:
+        with self._mutex:
             self.owner = None
             if self._queue:
                 self._cond.notify_all()
@@ -163,6 +167,10 @@ class ThreadGroup:
     def __init__(self, kernel: "Kernel"):
         self.kernel = kernel
         self.lock = RunLock()
+        # kernel.interruptible is thread_local_attr's per-thread value (a Kernel, not a
+        # stand-in): release_cpu/take_cpu may then use the GuestThread's attribute directly.
+        self._per_thread_interruptible = isinstance(
+            getattr(type(kernel), "interruptible", None), property)
         main = GuestThread(self, kernel.pid, kernel.cpu, kernel.sig, kernel.tid_address)
         main.ident = threading.get_ident()
         self.main = main
@@ -188,22 +196,58 @@ class ThreadGroup:
         wake-up signal's handler (hostsig.py) must not raise SyscallInterrupted inside the
         lock's code (the call's own wait checks for signals before it sleeps), nor once
         the call is done (its result would be lost)."""
+        token = self.release_cpu()
+        try:
+            yield
+        finally:
+            self.take_cpu(token)
+
+    def release_cpu(self) -> tuple:
+        """The first half of :meth:`unlocked` (the syscall gate calls the halves directly:
+        a generator context manager costs ~1 us per blocking syscall). Returns what
+        :meth:`take_cpu` needs."""
         t = current()
-        k = self.kernel
-        interruptible = k.interruptible
-        k.interruptible = False
+        if t is not None and t.group is not self:
+            t = None                    # another group's thread: nothing of ours to mark
+        # With a real Kernel, kernel.interruptible *is* t.interruptible: use it directly.
+        direct = t is not None and self._per_thread_interruptible
+        if direct:
+            interruptible = t.interruptible
+            if interruptible:
+                self._set_interruptible(t, False)
+        else:
+            k = self.kernel
+            interruptible = k.interruptible
+            k.interruptible = False
         if t is not None:
             t.blocking = True
         self.lock.release()
-        try:
-            k.interruptible = interruptible
-            yield
-        finally:
-            k.interruptible = False
-            if t is not None:
-                t.blocking = False
-            self.lock.acquire()
+        if not direct:
+            self.kernel.interruptible = interruptible
+        elif interruptible:
+            self._set_interruptible(t, True)
+        return t, direct
+
+    def take_cpu(self, token: tuple) -> None:
+        """The second half of :meth:`unlocked`: not interruptible any more, take the run
+        lock back, end here if the group ended meanwhile."""
+        t, direct = token
+        if not direct:
+            self.kernel.interruptible = False
+        elif t.interruptible:           # set before, or by the call itself (wait4)
+            self._set_interruptible(t, False)
+        if t is not None:
+            t.blocking = False
+        self.lock.acquire()
+        if self.end is not None:
             self.check_exit()
+
+    def _set_interruptible(self, t: GuestThread, value: bool) -> None:
+        """``kernel.interruptible = value`` on guest thread ``t`` (thread_local_attr's
+        setter: the main thread's value is also the kernel's own, for a forked child)."""
+        t.interruptible = value
+        if t is self.main:
+            self.kernel.__dict__["_main_interruptible"] = value
 
     def preempt_point(self) -> None:
         """A backend's safe point: let waiting threads run, then go on (or end)."""
