@@ -131,6 +131,24 @@ def test_buffer_check_spanning_mappings_and_empty_buffers(k):
     assert call(k, "read", fd, 0x7000_0000, 0) == 0           # empty: never looked at
 
 
+def test_readv_writev_gather_scatter_and_errors(k):
+    word = "I" if k.abi.BITS == 32 else "Q"
+    r, w = os.pipe()
+    gr, gw = k.fds.install(r), k.fds.install(w)
+    k.mem.write(BUF + 0x100, b"hello ")
+    k.mem.write(BUF + 0x200, b"world")
+    k.mem.write(BUF, struct.pack(f"<4{word}", BUF + 0x100, 6, BUF + 0x200, 5))
+    assert call(k, "writev", gw, BUF, 2) == 11
+    k.mem.write(BUF, struct.pack(f"<4{word}", BUF + 0x300, 4, BUF + 0x400, 16))
+    assert call(k, "readv", gr, BUF, 2) == 11
+    assert k.mem.read(BUF + 0x300, 4) + k.mem.read(BUF + 0x400, 7) == b"hello world"
+    k.mem.write(BUF, struct.pack(f"<2{word}", 0x7000_0000, 4))          # unmapped base
+    assert call(k, "writev", gw, BUF, 1) == -errno.EFAULT
+    assert call(k, "writev", gw, BUF, 1025) == -errno.EINVAL            # > IOV_MAX
+    assert call(k, "writev", gw, BUF, 0xFFFFFFFF) == -errno.EINVAL      # negative
+    assert call(k, "writev", gw, BUF, 0) == 0
+
+
 def test_access_cache_ignores_ranges_from_an_older_generation(k):
     """A range looked up before a mapping change (another thread's, while a blocking call
     runs without the run lock) is stamped with the old generation and not trusted."""
