@@ -489,13 +489,16 @@ def _ldm(c: Ctx, i) -> None:
         start = b.emit("Add", rn, Const(4))
     else:
         start = b.emit("Sub", rn, Const(4 * count - (4 if mode == "DA" else 0)))
+    def new_base():                        # the write-back value (DB: the start address)
+        if mode == "DB":
+            return start
+        return b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count))
     is_load = name.startswith(("LDM", "POP"))
     if is_load:
         vals = [c.load(4, b.emit("Add", start, Const(4 * k)) if k else start)
                 for k in range(count)]
         if wback and not (i.registers >> n & 1):
-            c.set_r(n, start if mode == "DB" else
-                    b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count)))
+            c.set_r(n, new_base())
         pc_val = None
         for r, v in zip(regs, vals):
             if r == 15:
@@ -507,9 +510,8 @@ def _ldm(c: Ctx, i) -> None:
     else:
         for k, r in enumerate(regs):
             c.store(4, b.emit("Add", start, Const(4 * k)) if k else start, c.r(r))
-        if wback:                          # (DB: the new base is the start address)
-            c.set_r(n, start if mode == "DB" else
-                    b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count)))
+        if wback:
+            c.set_r(n, new_base())
 
 
 # The exclusive monitor, as qemu does it: LDREX remembers the value it read (state words 19

@@ -68,7 +68,6 @@ class JitBackend:
         # Tier 0 (tier0.py): start-up runs on Unicorn for this many blocks. Not for CPUs of
         # new threads, nor with a translator of the caller's (tests' hand-built blocks).
         self.tier0_blocks = budget_from_env() if translator is None else 0
-        self.tier0 = None               # the BlockBudget while tier 0 runs
         self.perfmap = _open_perfmap()
         self.kernel: Kernel | None = None
         # The interpreter for what the JIT leaves alone, over the same memory.
@@ -183,7 +182,7 @@ class JitBackend:
     def interrupt(self) -> None:
         """From any thread: native code polls this flag at block links."""
         self.state.pending = 1
-        if self.tier0 is not None:      # running on the interpreter (tier 0)
+        if self.interp.tier0_budget is not None:    # running on the interpreter (tier 0)
             self.interp.interrupt()
 
     def _deliver_fault(self, kernel: Kernel, trap: tuple) -> None:

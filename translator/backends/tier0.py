@@ -61,12 +61,10 @@ def run_tier0(jit: "JitBackend", kernel: "Kernel", blocks: int) -> "GuestExit | 
         return jit.new_thread()
     interp.new_thread = new_thread
     interp.tier0_budget = budget
-    jit.tier0 = budget
     t0 = time.perf_counter()
     try:
         end = interp.run(kernel)
     finally:
-        jit.tier0 = None
         budget.remove()
         del interp.new_thread
         interp.tier0_budget = None

@@ -7,7 +7,6 @@ accesses, neither of which is on a hot path.
 from __future__ import annotations
 
 import ctypes
-import mmap
 import struct
 from types import ModuleType
 
@@ -23,6 +22,7 @@ from unicorn import arm_const as a32
 from ..linux import signals as sigs
 from ..linux.kernel import GuestExit, Kernel
 from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory
+from .unicorn_stop import native_code
 
 # QEMU exception numbers as Unicorn's interrupt hook reports them (target/arm/cpu.h).
 EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_BKPT = 1, 2, 3, 4, 7
@@ -59,17 +59,15 @@ class _HookCtl(ctypes.Structure):
 
 
 _HOOK_PY = ctypes.CFUNCTYPE(None, ctypes.c_uint32)
-_stub_page: list = []
 
 
-def _syscall_hook_stub() -> int:
-    """Address of the native interrupt hook, void hook(uc_engine *uc, uint32 intno,
+def _syscall_hook_stub():
+    """The code (an unlinked Asm) of the native interrupt hook, void hook(uc_engine *uc, uint32 intno,
     _HookCtl *ctl): for a syscall (EXCP_SWI) it reads the argument and number registers
     into ctl's buffer, calls ctl.callback(intno), then writes the result register back if
     the callback set ctl.write_back (and clears it: a flag left set would make a later
-    _flush_result write that stale result over the register). Written once per process."""
-    if _stub_page:
-        return _stub_page[1]
+    _flush_result write that stale result over the register). Placed once per process by
+    unicorn_stop.native_code."""
     from .x86.asm import CC, R12, R13, RBX, RCX, RDI, RDX, RSI, Asm, mem
     a = Asm()
     for r in (RBX, R12, R13):          # callee-saved; three pushes keep rsp 16-byte aligned
@@ -101,11 +99,7 @@ def _syscall_hook_stub() -> int:
     for r in (R13, R12, RBX):
         a.pop(r)
     a.ret()
-    page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
-    addr = ctypes.addressof(ctypes.c_char.from_buffer(page))
-    page.write(a.link(addr))
-    _stub_page[:] = [page, addr]
-    return addr
+    return a
 
 
 def _uc_prot(prot: int) -> int:
@@ -208,8 +202,9 @@ class UnicornBackend:
         ctl.ret_id = self._ret_id
         ctl.ret_ptr = ctypes.addressof(self._ret_val)
         self._hook_handle = ctypes.c_size_t()
+        hook = native_code("syscall", lambda addr: _syscall_hook_stub().link(addr))
         err = raw.uc_hook_add(self._uch, ctypes.byref(self._hook_handle), UC_HOOK_INTR,
-                              ctypes.c_void_p(_syscall_hook_stub()), ctypes.byref(ctl),
+                              ctypes.c_void_p(hook), ctypes.byref(ctl),
                               ctypes.c_uint64(1), ctypes.c_uint64(0))
         if err:
             raise RuntimeError(f"uc_hook_add(UC_HOOK_INTR) failed: error {err}")

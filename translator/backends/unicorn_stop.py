@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+from typing import Callable
 
 from unicorn import UC_HOOK_BLOCK
 
@@ -26,25 +27,35 @@ def _raw_lib() -> ctypes.CDLL:
     return ctypes.CDLL(uclib._name)
 
 
-def _native_hook(lib: ctypes.CDLL, name: str, body: bytes) -> int:
-    """Address of a native block hook, void hook(uc_engine *uc, u64 addr, u32 size,
-    int32 *words): ``body`` (which falls into the stop tail when it decides to stop)
-    followed by the tail ``jmp uc_emu_stop`` (uc is still in rdi). One executable page
-    holds every kind, each written once per process."""
+def native_code(name: str, code_at: Callable[[int], bytes]) -> int:
+    """Host address of the native function ``name``, placed once per process in one
+    executable page shared by the Unicorn hooks: ``code_at(address)`` gives its machine
+    code for the address it will live at."""
     global _page, _page_used
     addr = _hooks.get(name)
     if addr is None:
-        stop_fn = ctypes.cast(lib.uc_emu_stop, ctypes.c_void_p).value
-        code = (body + b"\x48\xb8" + stop_fn.to_bytes(8, "little")   # mov rax, uc_emu_stop
-                + b"\xff\xe0")                                         # jmp rax
         if _page is None:
             _page = mmap.mmap(-1, mmap.PAGESIZE,
                               prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        addr = ctypes.addressof(ctypes.c_char.from_buffer(_page)) + _page_used
+        code = code_at(addr)
+        if _page_used + len(code) > mmap.PAGESIZE:
+            raise RuntimeError(f"native hook {name!r} does not fit in the hook page")
         _page.seek(_page_used)
         _page.write(code)
-        addr = _hooks[name] = ctypes.addressof(ctypes.c_char.from_buffer(_page)) + _page_used
+        _hooks[name] = addr
         _page_used += (len(code) + 15) & ~15
     return addr
+
+
+def _native_hook(lib: ctypes.CDLL, name: str, body: bytes) -> int:
+    """Address of a native block hook, void hook(uc_engine *uc, u64 addr, u32 size,
+    int32 *words): ``body`` (which falls into the stop tail when it decides to stop)
+    followed by the tail ``jmp uc_emu_stop`` (uc is still in rdi)."""
+    stop_fn = ctypes.cast(lib.uc_emu_stop, ctypes.c_void_p).value
+    return native_code(name, lambda addr: (
+        body + b"\x48\xb8" + stop_fn.to_bytes(8, "little")   # mov rax, uc_emu_stop
+        + b"\xff\xe0"))                                       # jmp rax
 
 
 _STOP_BODY = (b"\x8b\x01"                          # mov eax, [rcx]     (the stop word)
