@@ -66,6 +66,85 @@ def test_loop_chains_and_exits():
     assert st["exits_to_python"] <= 4 and st["native_instructions"] == 3 * 100000 + 2
 
 
+def test_side_exit_loop_counts_exactly():
+    """A loop whose back edge is a side exit (ExitIf) in the middle of its block: the taken
+    arm chains back natively, the not-taken arm runs on inside the block, and the instruction
+    count takes back what the side exit skipped."""
+    def loop():
+        b = Block(0, False)
+        b.emit("SetReg", b.emit("Add", b.emit("GetReg", attr=0), Const(3)), attr=0)
+        r1 = b.emit("Sub", b.emit("GetReg", attr=1), Const(1))
+        b.emit("SetReg", r1, attr=1)
+        b.emit("SetFlag", b.emit("IsZero", r1), attr="Z")
+        b.emit("ExitIf", attr=(1, Link(0x1000, False), 3))            # bne 0x1000
+        b.emit("SetReg", b.emit("Add", b.emit("GetReg", attr=0), Const(1)), attr=0)
+        b.terminal = Link(0x2000, False)
+        b.guest_insns = 5
+        return b
+    jit, k, mem = make({0x1000: loop, 0x2000: exit_block})
+    jit.start(0x1000, 0x18000, {"r0": 0, "r1": 1000})
+    end = jit.run(k)
+    assert end.signal == 0 and jit.state.r[0] == 3001
+    st = jit.stats()
+    assert st["blocks_translated"] == 2 and st["exits_to_python"] <= 4
+    # 999 taken side exits after 3 instructions, one full pass of 5, the exit block's 2
+    assert st["native_instructions"] == 999 * 3 + 5 + 2
+
+
+def test_side_exit_on_conditions_of_several_flags():
+    """ExitIf on a condition of one flag byte (MI) and on one computed from several (GT),
+    taken and not taken."""
+    for cond, flags, taken in [(4, {"N": 1}, True), (4, {"N": 0}, False),
+                               (12, {"Z": 0, "N": 1, "V": 1}, True),
+                               (12, {"Z": 1, "N": 0, "V": 0}, False)]:
+        def block(cond=cond, flags=flags):
+            b = Block(0, False)
+            for f, v in flags.items():
+                b.emit("SetFlag", Const(v), attr=f)
+            b.emit("ExitIf", attr=(cond, Link(0x3000, False), 1))
+            b.emit("SetReg", Const(7), attr=0)
+            b.terminal = Link(0x2000, False)
+            b.guest_insns = 2
+            return b
+
+        def taken_block():
+            b = Block(0, False)
+            b.emit("SetReg", Const(9), attr=0)
+            b.terminal = Link(0x2000, False)
+            b.guest_insns = 1
+            return b
+        jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: taken_block})
+        jit.start(0x1000, 0x18000)
+        end = jit.run(k)
+        assert end.signal == 0
+        assert jit.state.r[0] == (9 if taken else 7), (cond, flags)
+        assert jit.stats()["native_instructions"] == (1 + 1 + 2 if taken else 2 + 2)
+
+
+def test_lifted_conditional_branch_is_a_side_exit():
+    """The lifter turns a conditional branch into an ExitIf and goes on with the next
+    instruction; it stops before code that already has a block (``known``)."""
+    import keystone
+
+    from frontends.arm.lift import lift_block
+    from translator.memory import PROT_EXEC
+    ks = keystone.Ks(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM)
+    code = bytes(ks.asm("cmp r0, #1; bne 0x10010; add r1, r1, #1; add r2, r2, #1; bx lr",
+                        0x10000)[0])
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    try:
+        mem.map(0x10000, 0x1000, PROT_READ | PROT_EXEC)
+        mem.write(0x10000, code, force=True)
+        b = lift_block(mem, 0x10000, False)
+        exits = [op for op in b.ops if op.opcode == "ExitIf"]
+        assert len(exits) == 1 and exits[0].attr == (1, Link(0x10010, False), 2)
+        assert b.guest_insns == 5 and isinstance(b.terminal, Indirect)
+        b = lift_block(mem, 0x10000, False, known={(0x1000c, False): None})
+        assert b.guest_insns == 3 and b.terminal == Link(0x1000c, False)
+    finally:
+        mem.close()
+
+
 def test_memory_and_fault():
     def block():
         b = Block(0, False)

@@ -200,7 +200,7 @@ def test_jump_templates_match_the_assembler():
 def test_pending_signal_exit_from_every_kind_of_link():
     """With state.pending set, a block leaves through the pending exit (EXIT_PENDING) after
     setting the PC to where the guest goes next: direct link, both arms of a conditional
-    link, and an indirect branch (whose exit code is emitted from templates)."""
+    link, both ways out of a side exit, and an indirect branch (whose exit code is emitted from templates)."""
     import ctypes
     import io
 
@@ -224,16 +224,24 @@ def test_pending_signal_exit_from_every_kind_of_link():
         b = Block(0, False)
         b.terminal = Indirect(b.emit("GetReg", attr=14), True)
         return b
+
+    def side():                     # a side exit on EQ, then a link
+        b = Block(0, False)
+        b.emit("ExitIf", attr=(0, Link(0x3000, False), 1))
+        b.terminal = Link(0x4000, False)
+        b.guest_insns = 2
+        return b
     mem = GuestMemory(abi.ADDRESS_SPACE)
     mem.map(0x10000, 0x10000, PROT_READ | PROT_WRITE)
     try:
-        blocks = {0x1000: link, 0x1100: cond, 0x1200: indirect}
+        blocks = {0x1000: link, 0x1100: cond, 0x1200: indirect, 0x1300: side}
         jit = JitBackend(abi, mem, lambda m, pc, thumb: blocks[pc]())
         s = jit.state
         enter = jit.cache.enter
         args = (mem.base, ctypes.addressof(jit.perms), ctypes.addressof(jit.lookup))
         cases = [(0x1000, {}, 0x2000, 1), (0x1100, {"z": 1}, 0x3000, 0),
-                 (0x1100, {"z": 0}, 0x4000, 0), (0x1200, {"lr": 0x5001}, 0x5000, 1)]
+                 (0x1100, {"z": 0}, 0x4000, 0), (0x1200, {"lr": 0x5001}, 0x5000, 1),
+                 (0x1300, {"z": 1}, 0x3000, 0), (0x1300, {"z": 0}, 0x4000, 0)]
         for pc, setup, want_pc, want_thumb in cases:
             code = jit.translate(pc, False)
             s.thumb = 0                 # native code is entered in its block's mode (as run() does)

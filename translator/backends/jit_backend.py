@@ -223,7 +223,10 @@ class JitBackend:
         if gc_on:
             gc.disable()
         try:
-            block = self.translator(self.mem, pc, thumb)
+            if self.translator is _default_translator:
+                block = _default_translator(self.mem, pc, thumb, self.blocks)
+            else:
+                block = self.translator(self.mem, pc, thumb)
             optimize(block, compact=False)
             first_site = len(self.sites)
             try:
@@ -400,6 +403,6 @@ def _open_perfmap():
     return open(f"/tmp/perf-{os.getpid()}.map", "a", buffering=1)
 
 
-def _default_translator(mem: GuestMemory, pc: int, thumb: bool) -> ir.Block:
+def _default_translator(mem: GuestMemory, pc: int, thumb: bool, known=None) -> ir.Block:
     from frontends.arm.lift import lift_block
-    return lift_block(mem, pc, thumb)
+    return lift_block(mem, pc, thumb, known)

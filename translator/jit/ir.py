@@ -10,7 +10,9 @@ A block ends in exactly one terminal, naming how control leaves it (the explicit
 kinds of the design): ``Link`` (a direct branch, chained natively once the target exists),
 ``LinkCond`` (both arms of a conditional branch), ``Indirect`` (target in a value: looked up
 in the native table), ``Syscall``, ``Fallback`` (one instruction interpreted elsewhere) and
-``Halt`` (a guest exception).
+``Halt`` (a guest exception). A conditional direct branch inside a block may instead be an
+``ExitIf`` operation (a side exit, as in Valgrind's VEX superblocks): the block goes on with
+the not-taken path, so code after a conditional branch is not a block of its own.
 """
 from __future__ import annotations
 
@@ -117,6 +119,9 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     # control inside a block
     "SkipUnless": (0, False, True),    # attr: (cond, label) — jump to label unless cond
     "Label": (0, False, True),         # attr: label id
+    "ExitIf": (0, False, True),        # attr: (cond, Link, insns): a side exit — leave the
+    #                                    block for the Link when the ARM condition holds; the
+    #                                    first ``insns`` guest instructions have then run
 }
 
 # Operations whose value is 64 bits wide (every other value is 32 bits).

@@ -11,7 +11,7 @@ from .ir import OPCODES, REFS, Block, Const, Op, Ref, grow_refs
 
 MASK = 0xFFFFFFFF
 _BARRIERS = {"SkipUnless", "Label", "Load8", "Load16", "Load32", "Load8S", "Load16S",
-             "Store8", "Store16", "Store32", "AlignCheck"}
+             "Store8", "Store16", "Store32", "AlignCheck", "ExitIf"}
 
 
 def _s32(x: int) -> int:

@@ -66,6 +66,7 @@ _S32_INTO = struct.Struct("<i").pack_into
 _JE_REL32 = b"\x0f\x84\0\0\0\0"       # je rel32 (field filled in later)
 _JNE_REL32 = b"\x0f\x85\0\0\0\0"      # jne rel32 (field filled in later)
 _TEST_JE_REL32 = b"\x85\xc0" + _JE_REL32   # test eax, eax; je rel32
+_TEST_JNE_REL32 = b"\x85\xc0" + _JNE_REL32  # test eax, eax; jne rel32
 MASK32 = 0xFFFFFFFF
 
 
@@ -246,7 +247,7 @@ class Emitter(VfpEmitter):
         self._cold: list[tuple] = []              # exact page checks, out of line (_check)
         out = Emitted(a)
         labels = {}
-        n = block.guest_insns
+        self._guest_insns = n = block.guest_insns
         code = _COUNT.get(n)
         if code is None:
             code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
@@ -255,6 +256,7 @@ class Emitter(VfpEmitter):
         self._block_ops = block.ops
         self._keep = keep = block.keep
         self._fused: set[int] = set()     # ops whose value an earlier op already produced
+        self._side: list[tuple] = []      # ExitIf: (rel32 field, Link, instructions not run)
         ops = self._ops
         for i, op in enumerate(block.ops):
             if keep is not None and not keep[i]:
@@ -938,6 +940,32 @@ class Emitter(VfpEmitter):
         a.test(RAX, RAX)
         a.jcc(CC.E, target)
 
+    def op_ExitIf(self, i, op, labels):
+        """A side exit: when the condition holds, jump to an out-of-line link (emitted after
+        the terminal, see ``_side_exits``) that first takes back from the instruction count
+        the block's instructions that did not run."""
+        cond, link, done = op.attr
+        buf = self.buf
+        if cond < 8:                            # one flag byte decides
+            buf += _FLAG_CMP[cond >> 1]
+            buf += _JE_REL32 if cond & 1 else _JNE_REL32
+        else:
+            self.cond_to_eax(cond)
+            buf += _TEST_JNE_REL32
+        self._side.append((len(buf) - 4, link, self._guest_insns - done))
+
+    def _side_exits(self, out: Emitted) -> None:
+        buf = self.buf
+        for field, link, not_run in self._side:
+            _S32_INTO(buf, field, len(buf) - field - 4)
+            if not_run:
+                code = _UNCOUNT.get(not_run)
+                if code is None:
+                    code = _UNCOUNT[not_run] = _enc(
+                        lambda a: a.sub(mem(RBP, OFFSETS["insns"]), not_run, 64))
+                buf += code
+            self._link(link, out)
+
     def op_Label(self, i, op, labels):
         self.asm.bind(labels.setdefault(op.attr, self.asm.label()))
 
@@ -1033,6 +1061,9 @@ class Emitter(VfpEmitter):
             pending_used = False
         else:
             raise TypeError(f"unknown terminal {t!r}")
+        if self._side:
+            self._side_exits(out)
+            pending_used = True
         if pending_used:
             self._bind_pending()
         if self._cold:
@@ -1145,4 +1176,5 @@ _COND: dict[int, bytes] = {}
 # cmp byte [flag], 0 for Z, C, N, V: condition 2k holds when the flag is set
 _FLAG_CMP = [_enc(lambda a, f=f: a.cmp(mem(RBP, _FLAG[f]), 0, 8)) for f in "ZCNV"]
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
+_UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
 
