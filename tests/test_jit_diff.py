@@ -63,6 +63,56 @@ def test_regression_t16_in_it_block_sets_no_flags():
     assert err is None, err
 
 
+@pytest.mark.parametrize("z", [True, False], ids=["taken", "not-taken"])
+def test_it_block_inside_a_block_rolls_back_to_the_interpreter(z):
+    """IT blocks no longer start and end blocks. One whose instruction the JIT does not lift
+    (a conditional BL) ends the block before its IT; the interpreter then runs it from the IT
+    (it needs ITSTATE), and the JIT goes on after it."""
+    from keystone import KS_ARCH_ARM, KS_MODE_THUMB, Ks
+
+    from frontends.arm.lift import lift_block
+    ks = Ks(KS_ARCH_ARM, KS_MODE_THUMB)
+    cmp = "cmp r0, r0" if z else "cmp r0, r1"
+    src = f"movs r2, #5; {cmp}; it eq; bleq skip; movs r1, #1; skip: adds r3, r3, #1; svc #0"
+    case = jit_diff.Case(0, True, src.split("; "), bytes(ks.asm(src, jit_diff.CODE)[0]),
+                         {"r": {0: 7, 1: 9}})
+    err, stats = jit_diff.compare(case)
+    assert err is None, err
+    assert stats["fallback_instructions"] >= 1 and stats["native_instructions"] >= 3
+    mem = jit_diff.GuestMemory(jit_diff.abi.ADDRESS_SPACE)
+    try:
+        mem.map(jit_diff.CODE, 0x1000, jit_diff.PROT_READ | jit_diff.PROT_EXEC)
+        mem.write(jit_diff.CODE, case.code, force=True)
+        b = lift_block(mem, jit_diff.CODE, True)
+        assert b.guest_insns == 2 and b.terminal.pc == jit_diff.CODE + 4   # ends at the IT
+    finally:
+        mem.close()
+
+
+def test_it_block_in_the_middle_of_a_block():
+    """An IT block after other instructions, and code after it, in one block."""
+    from keystone import KS_ARCH_ARM, KS_MODE_THUMB, Ks
+
+    from frontends.arm.lift import lift_block
+    ks = Ks(KS_ARCH_ARM, KS_MODE_THUMB)
+    src = "adds r2, r0, r1; ite cs; movcs r4, #1; movcc r4, #2; adds r4, r4, r2; svc #0"
+    for r0, r1 in [(1, 2), (0xFFFFFFFF, 2)]:
+        case = jit_diff.Case(0, True, src.split("; "), bytes(ks.asm(src, jit_diff.CODE)[0]),
+                             {"r": {0: r0, 1: r1}})
+        err, stats = jit_diff.compare(case)
+        assert err is None, err
+        got, _, _ = jit_diff.run_jit(case)
+        assert got["r"][4] == (r0 + r1 + (1 if r0 + r1 > 0xFFFFFFFF else 2)) & 0xFFFFFFFF
+    mem = jit_diff.GuestMemory(jit_diff.abi.ADDRESS_SPACE)
+    try:
+        mem.map(jit_diff.CODE, 0x1000, jit_diff.PROT_READ | jit_diff.PROT_EXEC)
+        mem.write(jit_diff.CODE, case.code, force=True)
+        b = lift_block(mem, jit_diff.CODE, True)
+        assert b.guest_insns == 6          # adds, ite, 2 movs, adds, svc: one block
+    finally:
+        mem.close()
+
+
 # ---- VFP: the places where x86 SSE and ARM VFP differ, each pinned down --------------------------
 QNAN_D, SNAN_D = 0x7FF8000000000ABC, 0x7FF0000000000DEF
 QNAN_S, SNAN_S = 0x7FC00ABC, 0x7F800DEF

@@ -772,7 +772,7 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
     c = Ctx(b, thumb)
     addr = pc
     it_conds: list[int] = []
-    it_block = False
+    it_at = it_mark = it_count = 0      # where the current IT block began (for a roll-back)
     code = _code_window(mem, pc)
     lifters = LIFTERS
     while True:
@@ -786,16 +786,13 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
             b.terminal = Halt(addr, "fetch") if addr == pc else Link(addr, thumb)
             break
         if i.name == "IT":
-            if addr != pc:                              # IT blocks start a block
-                b.terminal = Link(addr, thumb)
-                break
             it_conds = _it_conditions(i.firstcond, i.mask)
-            it_block = True
+            it_at, it_mark, it_count = addr, len(b.ops), b.guest_insns
             b.guest_insns += 1
             addr += i.size
             continue
-        cond = it_conds.pop(0) if it_conds else i.cond
-        in_it = it_block
+        in_it = bool(it_conds)
+        cond = it_conds.pop(0) if in_it else i.cond
         if in_it and i.size == 2 and i.setflags and i.name.split("_")[0] not in _TESTS:
             i.setflags = False             # T16: setflags = !InITBlock()
         c.insn = i
@@ -818,8 +815,15 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
             break
         except NotImplementedError:
             del b.ops[mark:]
-            if in_it:
-                # The interpreter needs ITSTATE: it runs the whole IT block from the IT.
+            if in_it and it_at != pc:
+                # The interpreter needs ITSTATE: the block ends before the IT, and the
+                # block at the IT falls back.
+                del b.ops[it_mark:]
+                b.guest_insns = it_count
+                b.terminal = Link(it_at, thumb)
+                addr = it_at
+            elif in_it:
+                # The interpreter runs the whole IT block from the IT.
                 b.ops.clear()
                 b.guest_insns = 0
                 b.terminal = Fallback(pc, thumb)
@@ -831,7 +835,7 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
             break
         b.guest_insns += 1
         addr += i.size
-        if not it_conds and (b.guest_insns >= MAX_INSNS or it_block):
+        if not it_conds and b.guest_insns >= MAX_INSNS:
             b.terminal = Link(addr, thumb)
             break
     b.guest_size = max(addr - pc, 2)
