@@ -64,13 +64,7 @@ class Ctx:
         return self._get("GetFlag", f)
 
     def set_nz(self, v) -> None:
-        b = self.b
-        # Both values first, then both writes: after an AddC the emitter then finds
-        # CarryAdd, OverflowAdd, Msb and IsZero side by side and takes all four from the
-        # x86 flags of one adc.
-        n, z = b.emit("Msb", v), b.emit("IsZero", v)
-        self._set("SetFlag", n, "N")
-        self._set("SetFlag", z, "Z")
+        self.b.emit("SetNZ", v, attr="NZ")
 
     # ---- ARM ARM helpers ----------------------------------------------------------------------
     def shift_c(self, v, shift_t: int, amount, carry_in):
@@ -247,10 +241,7 @@ def _dp(c: Ctx, i) -> None:
         if not setflags or (stem not in _TESTS and i.d == 15):
             _dp_result(c, i, b.emit("AddC", x, y, cin))      # ADC/SBC/RSC: no flags
             return
-        res, cout, ovf = c.add_with_carry(x, y, cin)
-        c.set_nz(res)
-        b.emit("SetFlag", cout, attr="C")
-        b.emit("SetFlag", ovf, attr="V")
+        res = b.emit("AddCFlags", x, y, cin, attr="NZCV")
         if stem not in _TESTS:
             _dp_result(c, i, res)
         return

@@ -94,6 +94,12 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     "IsZero": (1, True, False), "Msb": (1, True, False),
     "Bit": (1, True, False),           # attr: bit number
     "CondHolds": (0, True, False),     # attr: ARM condition 0-14 on current flags
+    # flag-setting arithmetic: one operation instead of a value per flag and a SetFlag each
+    "AddCFlags": (3, True, True),      # a + b + cin, and sets the guest flags named in attr
+    #                                    ("NZCV" or a part): N, Z of the result, C carry out,
+    #                                    V signed overflow (ARM's AddWithCarry)
+    "SetNZ": (1, False, True),         # sets the guest flags in attr ("NZ" or a part) from
+    #                                    the value: N its bit 31, Z whether it is 0
     "Select": (3, True, False),        # c ? a : b
     # memory (guest addresses; faults become guest signals)
     "Load8": (1, True, True), "Load16": (1, True, True), "Load32": (1, True, True),

@@ -12,6 +12,7 @@ from .ir import OPCODES, REFS, Block, Const, Op, Ref, grow_refs
 MASK = 0xFFFFFFFF
 _BARRIERS = {"SkipUnless", "Label", "Load8", "Load16", "Load32", "Load8S", "Load16S",
              "Store8", "Store16", "Store32", "AlignCheck", "ExitIf"}
+_FLAG_WRITERS = frozenset({"AddCFlags", "SetNZ"})      # write the guest flags in their attr
 
 
 def _s32(x: int) -> int:
@@ -108,6 +109,9 @@ def forward_state(block: Block) -> None:
     for i, op in enumerate(block.ops):
         if op.opcode in _BARRIERS and op.opcode.startswith(("Skip", "Label")):
             known.clear()
+        if op.opcode in _FLAG_WRITERS:
+            for f in op.attr:
+                known.pop(("f", f), None)
         if op.opcode in ("SetReg", "SetFlag"):
             key = ("r" if op.opcode == "SetReg" else "f", op.attr)
             val = op.args[0]
@@ -240,6 +244,10 @@ class ForwardingBlock(Block):
                 if len(args) != 1:
                     return Block.emit(self, opcode, *args, attr=attr)   # reports the error
                 self._known[(opcode[3], attr)] = args[0]
+            elif kind == 5:                     # writes flags that are not IR values
+                known = self._known
+                for f in attr:
+                    known.pop(("F", f), None)
             else:
                 self._known.clear()
         if len(args) != OPCODES[opcode][0]:
@@ -253,12 +261,14 @@ class ForwardingBlock(Block):
 
 
 _KIND = {**{k: 1 for k in FOLD}, "GetReg": 2, "GetFlag": 2, "SetReg": 3, "SetFlag": 3,
-         "SkipUnless": 4, "Label": 4}
+         "SkipUnless": 4, "Label": 4, "AddCFlags": 5, "SetNZ": 5}
 def _bkind(opc: str) -> int:
     """How the backward sweep treats an opcode: 1 state write, 2 barrier, 3 state read,
-    4 CondHolds, 5 other pure value, 0 other side effect."""
+    4 CondHolds, 5 other pure value, 6 flag-setting arithmetic, 0 other side effect."""
     if opc in _SETS:
         k = 1
+    elif opc in _FLAG_WRITERS:
+        k = 6
     elif opc in _BARRIERS:
         k = 2
     else:
@@ -334,6 +344,9 @@ def optimize(block: Block, compact: bool = True) -> Block:
             known[(opc[3], op.attr)] = args[0]
         elif opc in _REGION:
             known.clear()
+        elif opc in _FLAG_WRITERS:
+            for f in op.attr:
+                known.pop(("F", f), None)
     term = block.terminal
     target = getattr(term, "target", None)
     if target.__class__ is Ref and subst[target.index] is not None:
@@ -369,6 +382,21 @@ def optimize(block: Block, compact: bool = True) -> Block:
             overwritten.add(key)
         elif k == 2:                                   # barrier
             overwritten.clear()
+        elif k == 6:                                   # AddCFlags / SetNZ
+            # Only the flags read before being set again are set; with none, SetNZ goes and
+            # AddCFlags is a plain AddC (or goes too when nothing reads its value).
+            live = "".join([f for f in op.attr if ("F", f) not in overwritten])
+            if live != op.attr:
+                if live:
+                    ops[i] = op = Op(opc, op.args, live)
+                elif opc == "SetNZ" or last[i] < 0:
+                    keep[i] = False
+                    first_drop = i
+                    continue
+                else:
+                    ops[i] = op = Op("AddC", op.args)
+            for f in live:
+                overwritten.add(("F", f))
         elif k >= 3:                                   # pure: dead unless used
             if last[i] < 0:
                 keep[i] = False

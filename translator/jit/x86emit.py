@@ -534,6 +534,32 @@ class Emitter(VfpEmitter):
     def op_AndNot(self, i, op, labels):
         self._binop(i, op, _T["andnot"])
 
+    def op_AddCFlags(self, i, op, labels):
+        """a + b + cin into eax with one add/adc, each flag in attr set straight from the x86
+        flags (SF, ZF, CF, OF are ARM's N, Z, C, V for a + b + cin)."""
+        x, y, cin = op.args
+        self.load(x, RAX)
+        self.load(y, RCX)
+        buf = self.buf
+        if cin.__class__ is Const:
+            buf += _T["adc1"] if cin.value & 1 else _T["add"]
+        else:
+            self.load(cin, RDX)
+            buf += _T["bt_edx0_adc"]
+        for f in op.attr:
+            buf += _SETCC_FLAG[f]
+        self.store(i)                      # a mov: the flags stay
+
+    def op_SetNZ(self, i, op, labels):
+        v = op.args[0]
+        h = self.home(v)
+        if h is None:
+            self.load(v, RAX)
+            h = RAX
+        self.buf += _TEST_SELF[h]
+        for f in op.attr:
+            self.buf += _SETCC_FLAG[f]
+
     def op_AddC(self, i, op, labels):
         """a + b + cin. A flag-setting add/subtract is AddC followed by CarryAdd/OverflowAdd
         of the same operands and Msb/IsZero of its result: those come from the x86 flags of
@@ -1175,6 +1201,9 @@ def _cond_to_eax(a: Asm, cond: int) -> None:
 _COND: dict[int, bytes] = {}
 # cmp byte [flag], 0 for Z, C, N, V: condition 2k holds when the flag is set
 _FLAG_CMP = [_enc(lambda a, f=f: a.cmp(mem(RBP, _FLAG[f]), 0, 8)) for f in "ZCNV"]
+_TEST_SELF = {r: _enc(lambda a, r=r: a.test(r, r)) for r in GPR}
+_SETCC_FLAG = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
+               for f, cc in (("N", CC.S), ("Z", CC.E), ("C", CC.B), ("V", CC.O))}
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
 _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
 
