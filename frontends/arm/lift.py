@@ -104,11 +104,6 @@ class Ctx:
             c = b.emit("Msb", res)
         return res, b.emit("Select", zero, carry_in, c)
 
-    def add_with_carry(self, x, y, carry_in):
-        b = self.b
-        res = b.emit("AddC", x, y, carry_in)
-        return res, b.emit("CarryAdd", x, y, carry_in), b.emit("OverflowAdd", x, y, carry_in)
-
     # ---- control flow -----------------------------------------------------------------------
     def end(self, terminal) -> None:
         self.b.terminal = terminal
