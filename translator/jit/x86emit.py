@@ -22,7 +22,7 @@ from typing import Callable
 from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX,
                                 RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
-from .ir import (OPCODES, REFS, Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
+from .ir import (OPCODES, Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
 from .state import OFFSETS
 from .x86emit_vfp import VfpEmitter
 
@@ -170,7 +170,6 @@ def _memo(key, fn: Callable[[Asm], object]) -> bytes:
 
 
 _ALU_METHOD = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "xor"}
-_ADC_FLAG_CC = {"CarryAdd": CC.B, "OverflowAdd": CC.O, "Msb": CC.S, "IsZero": CC.E}
 
 
 
@@ -253,9 +252,7 @@ class Emitter(VfpEmitter):
             code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
         self.buf += code
         self.loc = self._allocate(block)
-        self._block_ops = block.ops
-        self._keep = keep = block.keep
-        self._fused: set[int] = set()     # ops whose value an earlier op already produced
+        keep = block.keep
         self._side: list[tuple] = []      # ExitIf: (rel32 field, Link, instructions not run)
         ops = self._ops
         for i, op in enumerate(block.ops):
@@ -561,70 +558,13 @@ class Emitter(VfpEmitter):
             self.buf += _SETCC_FLAG[f]
 
     def op_AddC(self, i, op, labels):
-        """a + b + cin. A flag-setting add/subtract is AddC followed by CarryAdd/OverflowAdd
-        of the same operands and Msb/IsZero of its result: those come from the x86 flags of
-        one ``adc`` (CF, OF, SF, ZF are ARM's C, V, N, Z for a + b + cin)."""
-        ops = self._block_ops
+        """a + b + cin (no flags: flag-setting arithmetic is AddCFlags)."""
         args = op.args
-        me = REFS[i]
-        fused = []
-        j = i + 1
-        n = len(ops)
-        keep = self._keep
-        left = 4                           # the next four operations, at most
-        while j < n and left:
-            o = ops[j]
-            if keep is not None and not keep[j]:
-                j += 1                     # dropped: emits nothing, so it splits no run
-                continue
-            opc = o.opcode
-            if opc in _ADC_FLAG_CC:
-                if o.args != (args if opc in ("CarryAdd", "OverflowAdd") else (me,)):
-                    break
-                fused.append((j, _ADC_FLAG_CC[opc]))
-            else:
-                break
-            j += 1
-            left -= 1
-        if not fused:
-            cin = args[2]
-            if cin.__class__ is Const and not cin.value & 1:
-                self._alu(i, Op("Add", args[:2]), "add", True)
-            else:
-                self._ternop(i, op, _T["addc"])
-            return
-        # Only the ops right after this one are fused, and their results are written after
-        # every operand was read: a value whose last use lies in the run is one of these
-        # operands or this op's result (read by nothing but the fused ops), so reusing its
-        # home for a fused result is safe (see _allocate).
-        self.load(args[0], RAX)
-        self.load(args[1], RCX)
         cin = args[2]
-        buf = self.buf
-        if cin.__class__ is Const:
-            buf += _T["adc1"] if cin.value & 1 else _T["add"]
+        if cin.__class__ is Const and not cin.value & 1:
+            self._alu(i, Op("Add", args[:2]), "add", True)
         else:
-            self.load(cin, RDX)
-            buf += _T["bt_edx0_adc"]
-        self.store(i)                      # a mov: the flags stay
-        loc = self.loc
-        for j, cc in fused:
-            self._fused.add(j)
-            h = loc[j]
-            if h == NOWHERE:
-                continue
-            key = ("setcc", cc, h, j if h < 0 else -1)
-            code = _MEMO.get(key)
-            if code is None:
-                def setcc(a, h=h, cc=cc, j=j):
-                    if h >= 0:
-                        a.setcc(cc, GPR[h])
-                        a.movzx(GPR[h], GPR[h], 32, 8)
-                    else:
-                        a.mov(_slot(j), 0)      # mov leaves the flags alone
-                        a.setcc(cc, _slot(j))
-                code = _memo(key, setcc)
-            buf += code
+            self._ternop(i, op, _T["addc"])
 
     def op_Not(self, i, op, labels):
         if not self._inplace(i, op.args[0], ("not",), lambda a, d: a.not_(d)):
@@ -781,26 +721,18 @@ class Emitter(VfpEmitter):
 
     # flag helpers
     def op_CarryAdd(self, i, op, labels):
-        if i in self._fused:                       # computed by the AddC before it
-            return
         # 32-bit loads zero-extend into the 64-bit registers: add in 64 bits, take bit 32
         self._ternop(i, op, _T["carryadd"])
 
     def op_OverflowAdd(self, i, op, labels):
-        if i in self._fused:
-            return
         self._ternop(i, op, _T["overflowadd"])
 
     def op_IsZero(self, i, op, labels):
-        if i in self._fused:
-            return
         self.load(op.args[0], RCX)
         self.buf += _T["iszero"]
         self.store(i)
 
     def op_Msb(self, i, op, labels):
-        if i in self._fused:
-            return
         self._unop(i, op, _T["msb"])
 
     def op_Bit(self, i, op, labels):
