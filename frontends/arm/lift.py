@@ -582,14 +582,16 @@ def _blx(c: Ctx, i) -> None:
 
 @lifter("CBZ", "CBNZ")
 def _cbz(c: Ctx, i) -> None:
-    zero = c.b.emit("IsZero", c.r(i.n))
-    nxt = Link(i.addr + i.size, True)
+    """A side exit on the register's value (CBZ/CBNZ sit outside IT blocks: never
+    conditional); the block goes on with the next instruction."""
     dest = Link(i.target & 0xFFFFFFFF, True)
-    # LinkCond tests ARM conditions on flags; put the test result in a scratch flag? No:
-    # branch on the value through a Select of targets instead.
-    tgt = c.b.emit("Select", zero, Const(dest.pc | 1), Const(nxt.pc | 1)) if i.name == "CBZ" \
-        else c.b.emit("Select", zero, Const(nxt.pc | 1), Const(dest.pc | 1))
-    c.end(Indirect(tgt, True))
+    v = c.r(i.n)
+    zero = i.name == "CBZ"
+    if v.__class__ is Const:                  # known here (e.g. set by a movs just before)
+        if (v.value == 0) == zero:
+            c.end(dest)
+        return
+    c.b.emit("ExitIfZero", v, attr=(zero, dest, c.b.guest_insns + 1))
 
 
 @lifter("VLDR", "VSTR")
@@ -829,7 +831,7 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
 
 
 _ENDS = {"B", "BL_imm", "BL", "BLX_imm", "BX", "BLX_reg", "SVC", "UDF", "UNDEFINED", "BKPT",
-         "CBZ", "CBNZ", "TBB", "TBH"}
+         "TBB", "TBH"}
 _COND_PC = {"BX"}          # block-ending instructions lifted under a condition via write_pc
 
 

@@ -128,6 +128,8 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     "ExitIf": (0, False, True),        # attr: (cond, Link, insns): a side exit — leave the
     #                                    block for the Link when the ARM condition holds; the
     #                                    first ``insns`` guest instructions have then run
+    "ExitIfZero": (1, False, True),    # attr: (zero, Link, insns): the same, taken when
+    #                                    (value == 0) == zero (Thumb CBZ / CBNZ)
 }
 
 # Operations whose value is 64 bits wide (every other value is 32 bits).

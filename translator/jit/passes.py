@@ -11,7 +11,8 @@ from .ir import OPCODES, REFS, Block, Const, Op, Ref, grow_refs
 
 MASK = 0xFFFFFFFF
 _BARRIERS = {"SkipUnless", "Label", "Load8", "Load16", "Load32", "Load8S", "Load16S",
-             "Store8", "Store16", "Store32", "AlignCheck", "ExitIf"}
+             "Store8", "Store16", "Store32", "AlignCheck", "ExitIf",
+             "ExitIfZero"}
 _FLAG_WRITERS = frozenset({"AddCFlags", "SetNZ"})      # write the guest flags in their attr
 
 

@@ -912,6 +912,19 @@ class Emitter(VfpEmitter):
             buf += _TEST_JNE_REL32
         self._side.append((len(buf) - 4, link, self._guest_insns - done))
 
+    def op_ExitIfZero(self, i, op, labels):
+        """ExitIf on a value: taken when (value == 0) == attr[0] (CBZ / CBNZ)."""
+        zero, link, done = op.attr
+        v = op.args[0]
+        h = self.home(v)
+        if h is None:
+            self.load(v, RAX)
+            h = RAX
+        buf = self.buf
+        buf += _TEST_SELF[h]
+        buf += _JE_REL32 if zero else _JNE_REL32
+        self._side.append((len(buf) - 4, link, self._guest_insns - done))
+
     def _side_exits(self, out: Emitted) -> None:
         buf = self.buf
         for field, link, not_run in self._side:
