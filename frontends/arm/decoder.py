@@ -127,6 +127,7 @@ class Insn:
         self.addr = addr
         self.cond = cond
         self.word = word
+        self.unpredictable = False      # read for every instruction: not via __getattr__
 
     def __getattr__(self, attr: str):
         if attr in _SLOT_SET:
@@ -141,6 +142,8 @@ class Insn:
                 out[k] = object.__getattribute__(self, k)
             except AttributeError:
                 pass
+        if not out.get("unpredictable", True):
+            del out["unpredictable"]        # the default, like any unset field
         return out
 
     def __repr__(self) -> str:

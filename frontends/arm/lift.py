@@ -173,9 +173,8 @@ _DP = {"AND": "and", "EOR": "eor", "ORR": "orr", "BIC": "bic", "MOV": "mov", "MV
 _TESTS = {"TST", "TEQ", "CMP", "CMN"}
 
 
-def _operand2(c: Ctx, i, logical: bool):
+def _operand2(c: Ctx, i, logical: bool, form: str):
     """(shifted operand, carry out) for the _imm / _reg / _rsr forms."""
-    form = i.name.rsplit("_", 1)[1] if "_" in i.name else "reg"
     if form == "imm":
         carry = _g(i, "carry")
         return Const(i.imm32), (Const(carry) if carry is not None else None)
@@ -195,12 +194,18 @@ _LOGICAL_OP = {"and": "And", "eor": "Xor", "orr": "Or", "bic": "AndNot"}
 _ZERO, _ONE = Const(0), Const(1)
 
 
-def _dp(c: Ctx, i) -> None:
-    stem = i.name.split("_")[0]
+def _dp_info(name: str) -> tuple[str, str, bool, str]:
+    """(stem, kind, logical, operand form) of a data-processing lifter name."""
+    stem = name.split("_")[0]
     kind = _DP[stem]
-    logical = kind in ("and", "eor", "orr", "bic", "mov", "mvn", "orn")
-    setflags = stem in _TESTS or bool(_g(i, "setflags"))
-    op2, carry = _operand2(c, i, logical and setflags)
+    form = name.rsplit("_", 1)[1] if "_" in name else "reg"
+    return stem, kind, kind in ("and", "eor", "orr", "bic", "mov", "mvn", "orn"), form
+
+
+def _dp(c: Ctx, i) -> None:
+    stem, kind, logical, form = _DP_INFO[i.name]
+    setflags = stem in _TESTS or bool(i.setflags)
+    op2, carry = _operand2(c, i, logical and setflags, form)
     b = c.b
     if kind in ("mov", "mvn"):
         res = op2 if kind == "mov" else b.emit("Not", op2)
@@ -262,6 +267,8 @@ for _stem in _DP:
         LIFTERS[f"{_stem}_{_form}"] = _dp
 for _name in ("ADD_sp_imm", "SUB_sp_imm", "ADD_sp_reg", "SUB_sp_reg"):
     LIFTERS[_name] = _dp
+_DP_INFO = {n: _dp_info(n) for n, fn in LIFTERS.items() if fn is _dp}   # (per instruction:
+#                                                                          no string splitting)
 
 
 @lifter("LSL_imm", "LSR_imm", "ASR_imm", "ROR_imm", "RRX")
