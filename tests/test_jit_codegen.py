@@ -136,3 +136,48 @@ def test_pair_bit_follows_protection_changes_of_the_next_page():
         mem.unmap(0x10000, 0x1000)
     sig, addr, _ = _run_access("Load32", 0x10ffe, unmap_first)
     assert sig == 11 and addr == 0x10ffe
+
+
+# ---- conditions: every ARM condition on every NZCV, in each of its uses ----------------------
+def _arm_cond_holds(cond: int, n: int, z: int, c: int, v: int) -> bool:
+    base = [z, c, n, v, c and not z, n == v, not z and n == v][cond >> 1]
+    return bool(base) != bool(cond & 1)
+
+
+@pytest.mark.parametrize("cond", range(14))
+def test_conditions_from_flag_bytes_match_the_architecture(cond):
+    """Conditions are evaluated with one x86 compare of the flag bytes (HI as C > Z, GE as
+    N == V, GT as (N ^ V) | Z == 0): CondHolds, SkipUnless and ExitIf agree with the ARM ARM's
+    ConditionPassed for all 16 flag combinations."""
+    for nzcv in range(16):
+        n, z, c, v = (nzcv >> 3) & 1, (nzcv >> 2) & 1, (nzcv >> 1) & 1, nzcv & 1
+
+        def block():
+            b = Block(0, False)
+            for f, x in zip("NZCV", (n, z, c, v)):
+                b.emit("SetFlag", Const(x), attr=f)
+            b.emit("SetReg", b.emit("CondHolds", attr=cond), attr=0)
+            skip = b.new_label()
+            b.emit("SkipUnless", attr=(cond, skip))
+            b.emit("SetReg", Const(1), attr=1)
+            b.emit("Label", attr=skip)
+            b.emit("ExitIf", attr=(cond, Link(0x3000, False), 1))
+            b.terminal = Link(0x2000, False)
+            b.guest_insns = 1
+            return b
+
+        def taken():
+            b = Block(0, False)
+            b.emit("SetReg", Const(1), attr=2)
+            b.terminal = Link(0x2000, False)
+            b.guest_insns = 1
+            return b
+
+        jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: taken})
+        try:
+            jit.start(0x1000, 0x18000, {"r0": 7, "r1": 0, "r2": 0})
+            jit.run(k)
+            want = int(_arm_cond_holds(cond, n, z, c, v))
+            assert (jit.state.r[0], jit.state.r[1], jit.state.r[2]) == (want,) * 3, nzcv
+        finally:
+            mem.close()

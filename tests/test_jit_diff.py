@@ -151,6 +151,25 @@ def test_cbz_cbnz_are_side_exits():
         mem.close()
 
 
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_subtraction_flags_on_edge_values(thumb):
+    """SubFlags (CMP/SUBS/RSBS as one x86 sub or cmp, C = NOT borrow) and the conditions read
+    from its flags agree with Unicorn where carry, overflow and zero flip: equal operands,
+    0 - x, INT_MIN - 1, x - 0 (an immediate 0 must still set the flags)."""
+    from keystone import KS_ARCH_ARM, KS_MODE_ARM, KS_MODE_THUMB, Ks
+    ks = Ks(KS_ARCH_ARM, KS_MODE_THUMB if thumb else KS_MODE_ARM)
+    edges = [0, 1, 5, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]
+    src = ("subs r2, r0, r1; mrs r3, apsr; cmp r0, #0; mrs r4, apsr; rsbs r5, r0, #0; "
+           "mrs r6, apsr; cmp r0, r1; mov r8, #0; it hi; movhi r8, #1; it ge; addge r8, #2; "
+           "it gt; addgt r8, #4; it ls; addls r8, #8; svc #0")
+    code = bytes(ks.asm(src, jit_diff.CODE)[0])
+    for x in edges:
+        for y in edges:
+            case = jit_diff.Case(0, thumb, src.split("; "), code, {"r": {0: x, 1: y}})
+            err, stats = jit_diff.compare(case)
+            assert err is None, (hex(x), hex(y), err)
+
+
 # ---- VFP: the places where x86 SSE and ARM VFP differ, each pinned down --------------------------
 QNAN_D, SNAN_D = 0x7FF8000000000ABC, 0x7FF0000000000DEF
 QNAN_S, SNAN_S = 0x7FC00ABC, 0x7F800DEF

@@ -188,8 +188,9 @@ def test_decoder_disk_cache_round_trip(tmp_path):
 
 def test_jump_templates_match_the_assembler():
     from translator.backends.x86.asm import CC
-    assert x86emit._TEST_JE_REL32[:2] == _asm(lambda a: a.test(RAX, RAX))
-    for tmpl, cc in ((x86emit._JE_REL32, CC.E), (x86emit._JNE_REL32, CC.NE)):
+    pairs = [(x86emit._JE_REL32, CC.E), (x86emit._JNE_REL32, CC.NE)]
+    pairs += [(x86emit._JCC_REL32[cc], cc) for cc in CC]
+    for tmpl, cc in pairs:
         def jcc(a, cc=cc):
             lab = a.label()
             a.jcc(cc, lab)
@@ -321,13 +322,15 @@ def test_flagless_add_sub_lift_to_plain_add_sub():
 
 
 def test_flag_setting_arithmetic_is_one_operation():
-    """CMP/ADDS/SUBS lift to one AddCFlags (result and NZCV), logical S forms to one SetNZ,
-    not a value and a SetFlag per flag; optimize narrows them to the flags read later, and
-    the emitter sets each flag byte straight from the x86 flags (no movzx)."""
+    """ADDS/ADCS lift to one AddCFlags (result and NZCV), CMP/SUBS/RSBS to one SubFlags (no
+    NOT of the operand, no carry-in), logical S forms to one SetNZ, not a value and a SetFlag
+    per flag; optimize narrows them to the flags read later, and the emitter sets each flag
+    byte straight from the x86 flags (no movzx)."""
     from translator.jit.passes import optimize
-    ops = _lift_asm("cmp r0, r1\nands r2, r2, r3")
-    assert ops.count("AddCFlags") == 1 and ops.count("SetNZ") == 1
-    assert not {"CarryAdd", "OverflowAdd", "Msb", "IsZero", "SetFlag"} & set(ops)
+    ops = _lift_asm("cmp r0, r1\nands r2, r2, r3\nadds r4, r4, r5\nrsbs r6, r6, #0")
+    assert ops.count("SubFlags") == 2 and ops.count("SetNZ") == 1
+    assert ops.count("AddCFlags") == 1
+    assert not {"CarryAdd", "OverflowAdd", "Msb", "IsZero", "SetFlag", "Not"} & set(ops)
     import keystone
     from frontends.arm import abi
     from frontends.arm.lift import lift_block
@@ -340,7 +343,13 @@ def test_flag_setting_arithmetic_is_one_operation():
         mem.write(0x10000, code, force=True)
         b = optimize(lift_block(mem, 0x10000, False))
         # the SUBS sets all four again: the ADDS keeps its value and sets no flag
-        assert [op.opcode for op in b.ops if op.opcode.startswith("AddC")] == ["AddC", "AddCFlags"]
+        assert [op.opcode for op in b.ops if op.opcode[:3] in ("Add", "Sub")] == \
+            ["AddC", "SubFlags"]
+        code = bytes(ks.asm("subs r0, r0, #1\nadds r1, r1, #1\nbx lr", 0x10000)[0])
+        mem.write(0x10000, code, force=True)
+        b = optimize(lift_block(mem, 0x10000, False))
+        assert [op.opcode for op in b.ops if op.opcode[:3] in ("Add", "Sub")] == \
+            ["Sub", "AddCFlags"]
         code = bytes(ks.asm("movs r0, r1\nadds r2, r2, #1\nbx lr", 0x10000)[0])
         mem.write(0x10000, code, force=True)
         b = optimize(lift_block(mem, 0x10000, False))

@@ -226,6 +226,14 @@ def _dp(c: Ctx, i) -> None:
                 res = b.emit("Sub", rn, op2) if kind == "sub" else b.emit("Sub", op2, rn)
             _dp_result(c, i, res)
             return
+        if kind in ("sub", "rsb") and setflags and (stem in _TESTS or i.d != 15):
+            # x86 sub sets SF, ZF, OF as ARM does and CF = borrow = NOT C: one operation
+            # (AddWithCarry(x, NOT y, 1) would need the NOT and a carry-in).
+            res = b.emit("SubFlags", rn, op2, attr="NZCV") if kind == "sub" else \
+                b.emit("SubFlags", op2, rn, attr="NZCV")
+            if stem not in _TESTS:
+                _dp_result(c, i, res)
+            return
         if kind == "add" or kind == "adc":
             x, y = rn, op2
         elif kind == "sub" or kind == "sbc":

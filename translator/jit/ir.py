@@ -98,6 +98,8 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     "AddCFlags": (3, True, True),      # a + b + cin, and sets the guest flags named in attr
     #                                    ("NZCV" or a part): N, Z of the result, C carry out,
     #                                    V signed overflow (ARM's AddWithCarry)
+    "SubFlags": (2, True, True),       # a - b, and sets the guest flags in attr as ARM's
+    #                                    AddWithCarry(a, NOT b, 1) does (C: no borrow)
     "SetNZ": (1, False, True),         # sets the guest flags in attr ("NZ" or a part) from
     #                                    the value: N its bit 31, Z whether it is 0
     "Select": (3, True, False),        # c ? a : b

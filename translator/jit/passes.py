@@ -13,7 +13,7 @@ MASK = 0xFFFFFFFF
 _BARRIERS = {"SkipUnless", "Label", "Load8", "Load16", "Load32", "Load8S", "Load16S",
              "Store8", "Store16", "Store32", "AlignCheck", "ExitIf",
              "ExitIfZero"}
-_FLAG_WRITERS = frozenset({"AddCFlags", "SetNZ"})      # write the guest flags in their attr
+_FLAG_WRITERS = frozenset({"AddCFlags", "SubFlags", "SetNZ"})      # write the guest flags in their attr
 
 
 def _s32(x: int) -> int:
@@ -262,7 +262,7 @@ class ForwardingBlock(Block):
 
 
 _KIND = {**{k: 1 for k in FOLD}, "GetReg": 2, "GetFlag": 2, "SetReg": 3, "SetFlag": 3,
-         "SkipUnless": 4, "Label": 4, "AddCFlags": 5, "SetNZ": 5}
+         "SkipUnless": 4, "Label": 4, "AddCFlags": 5, "SubFlags": 5, "SetNZ": 5}
 def _bkind(opc: str) -> int:
     """How the backward sweep treats an opcode: 1 state write, 2 barrier, 3 state read,
     4 CondHolds, 5 other pure value, 6 flag-setting arithmetic, 0 other side effect."""
@@ -383,9 +383,10 @@ def optimize(block: Block, compact: bool = True) -> Block:
             overwritten.add(key)
         elif k == 2:                                   # barrier
             overwritten.clear()
-        elif k == 6:                                   # AddCFlags / SetNZ
+        elif k == 6:                                   # AddCFlags / SubFlags / SetNZ
             # Only the flags read before being set again are set; with none, SetNZ goes and
-            # AddCFlags is a plain AddC (or goes too when nothing reads its value).
+            # AddCFlags / SubFlags are a plain AddC / Sub (or go too when nothing reads their
+            # value).
             live = "".join([f for f in op.attr if ("F", f) not in overwritten])
             if live != op.attr:
                 if live:
@@ -395,7 +396,7 @@ def optimize(block: Block, compact: bool = True) -> Block:
                     first_drop = i
                     continue
                 else:
-                    ops[i] = op = Op("AddC", op.args)
+                    ops[i] = op = Op("AddC" if opc == "AddCFlags" else "Sub", op.args)
             for f in live:
                 overwritten.add(("F", f))
         elif k >= 3:                                   # pure: dead unless used

@@ -65,8 +65,6 @@ _S32 = struct.Struct("<i").pack
 _S32_INTO = struct.Struct("<i").pack_into
 _JE_REL32 = b"\x0f\x84\0\0\0\0"       # je rel32 (field filled in later)
 _JNE_REL32 = b"\x0f\x85\0\0\0\0"      # jne rel32 (field filled in later)
-_TEST_JE_REL32 = b"\x85\xc0" + _JE_REL32   # test eax, eax; je rel32
-_TEST_JNE_REL32 = b"\x85\xc0" + _JNE_REL32  # test eax, eax; jne rel32
 MASK32 = 0xFFFFFFFF
 
 
@@ -228,12 +226,9 @@ class Emitter(VfpEmitter):
     # ---- conditions -----------------------------------------------------------------------
     def cond_to_eax(self, cond: int) -> None:
         """eax = 1 if ARM condition ``cond`` holds on the current flags, else 0."""
-        code = _COND.get(cond)
-        if code is None:
-            a = Asm()
-            _cond_to_eax(a, cond)
-            code = _COND[cond] = bytes(a.buf)
-        self.buf += code
+        test, cc = _COND_TEST[cond]
+        self.buf += test
+        self.buf += _SETCC_EAX[cc]
 
 
     # ---- blocks ---------------------------------------------------------------------------
@@ -546,6 +541,40 @@ class Emitter(VfpEmitter):
         for f in op.attr:
             buf += _SETCC_FLAG[f]
         self.store(i)                      # a mov: the flags stay
+
+    def op_SubFlags(self, i, op, labels):
+        """a - b with sub (cmp when only the flags are wanted and a is in a register); the
+        flags in attr set straight from the x86 flags (C is NOT borrow: setae)."""
+        x, y = op.args
+        buf = self.buf
+        if self.loc[i] == NOWHERE:             # CMP: flags only
+            hx = self.home(x)
+            if hx is None:
+                self.load(x, RAX)
+                hx = RAX
+            if y.__class__ is Const:
+                key = ("cmpi", hx)
+                code = _MEMO.get(key)
+                if code is None:
+                    code = _MEMO[key] = _enc_prefix(lambda a: a.cmp(GPR[hx], 0x12345678))
+                buf += code
+                buf += _U32(y.value & MASK32)
+            else:
+                hy = self.home(y)
+                if hy is None:
+                    self.load(y, RCX)
+                    hy = RCX
+                key = ("cmp", hx, hy)
+                code = _MEMO.get(key)
+                if code is None:
+                    code = _memo(key, lambda a: a.cmp(GPR[hx], GPR[hy]))
+                buf += code
+        elif y.__class__ is Const and not y.value & MASK32:
+            self._binop(i, op, _T["sub"])       # (_alu would only move: no flags)
+        else:
+            self._alu(i, op, "sub", False)      # ends with the sub (or a mov after it)
+        for f in op.attr:
+            buf += _SETCC_SUB[f]
 
     def op_SetNZ(self, i, op, labels):
         v = op.args[0]
@@ -890,13 +919,9 @@ class Emitter(VfpEmitter):
             return
         a = self.asm
         target = labels.setdefault(lab, a.label())
-        if cond < 8:                            # one flag byte decides
-            self.buf += _FLAG_CMP[cond >> 1]
-            a.jcc(CC.NE if cond & 1 else CC.E, target)
-            return
-        self.cond_to_eax(cond)
-        a.test(RAX, RAX)
-        a.jcc(CC.E, target)
+        test, cc = _COND_TEST[cond]
+        self.buf += test
+        a.jcc(cc ^ 1, target)                   # (x86 conditions invert with their low bit)
 
     def op_ExitIf(self, i, op, labels):
         """A side exit: when the condition holds, jump to an out-of-line link (emitted after
@@ -904,12 +929,9 @@ class Emitter(VfpEmitter):
         the block's instructions that did not run."""
         cond, link, done = op.attr
         buf = self.buf
-        if cond < 8:                            # one flag byte decides
-            buf += _FLAG_CMP[cond >> 1]
-            buf += _JE_REL32 if cond & 1 else _JNE_REL32
-        else:
-            self.cond_to_eax(cond)
-            buf += _TEST_JNE_REL32
+        test, cc = _COND_TEST[cond]
+        buf += test
+        buf += _JCC_REL32[cc]
         self._side.append((len(buf) - 4, link, self._guest_insns - done))
 
     def op_ExitIfZero(self, i, op, labels):
@@ -1004,12 +1026,9 @@ class Emitter(VfpEmitter):
             self._link(t, out)
         elif isinstance(t, LinkCond):
             buf = self.buf
-            if t.cond < 8:                      # EQ/NE CS/CC MI/PL VS/VC: one flag byte
-                buf += _FLAG_CMP[t.cond >> 1]
-                buf += _JNE_REL32 if t.cond & 1 else _JE_REL32
-            else:
-                self.cond_to_eax(t.cond)
-                buf += _TEST_JE_REL32
+            test, cc = _COND_TEST[t.cond]
+            buf += test
+            buf += _JCC_REL32[cc ^ 1]
             not_taken = len(buf) - 4
             self._link(t.taken, out)
             _S32_INTO(buf, not_taken, len(buf) - not_taken - 4)
@@ -1113,42 +1132,51 @@ _IND_SET_PC = _enc(lambda a: a.mov(mem(RBP, _R + 60), RAX))
 _IND_LOOKUP = _enc(_ind_lookup)
 
 
-def _cond_to_eax(a: Asm, cond: int) -> None:
-    """The code of Emitter.cond_to_eax (encoded once per condition)."""
+def _cond_test(a: Asm, cond: int) -> CC:
+    """Set the x86 flags from the guest's flag bytes so that one x86 condition (returned)
+    holds exactly when ARM condition ``cond`` does: 2 instructions for one flag, 2-3 for
+    the others (flag bytes are 0 or 1: HI is C > Z unsigned, GE is N == V)."""
     base, invert = cond >> 1, cond & 1
+    f = _FLAG
     if cond == 14:
-        a.mov(RAX, 1)
-        return
-    if base in (0, 1, 2, 3):                           # EQ/NE, CS/CC, MI/PL, VS/VC
-        a.movzx(RAX, mem(RBP, _FLAG["ZCNV"[base]]))
+        a.cmp(RAX, RAX)                                # ZF = 1
+        return CC.E
+    if base < 4:                                       # EQ/NE, CS/CC, MI/PL, VS/VC
+        a.cmp(mem(RBP, f["ZCNV"[base]]), 0, 8)
+        cc = CC.NE
     elif base == 4:                                    # HI: C && !Z
-        a.movzx(RAX, mem(RBP, _FLAG["Z"]))
-        a.xor(RAX, 1)
-        a.and_(RAX, mem(RBP, _FLAG["C"]), 8)
-        a.movzx(RAX, RAX, 32, 8)
+        a.movzx(RAX, mem(RBP, f["C"]))
+        a.cmp(RAX, mem(RBP, f["Z"]), 8)
+        cc = CC.A
     elif base == 5:                                    # GE: N == V
-        a.movzx(RAX, mem(RBP, _FLAG["N"]))
-        a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
-        a.movzx(RAX, RAX, 32, 8)
-        a.xor(RAX, 1)
+        a.movzx(RAX, mem(RBP, f["N"]))
+        a.cmp(RAX, mem(RBP, f["V"]), 8)
+        cc = CC.E
     elif base == 6:                                    # GT: !Z && N == V
-        a.movzx(RAX, mem(RBP, _FLAG["N"]))
-        a.xor(RAX, mem(RBP, _FLAG["V"]), 8)
-        a.or_(RAX, mem(RBP, _FLAG["Z"]), 8)
-        a.movzx(RAX, RAX, 32, 8)
-        a.xor(RAX, 1)
+        a.movzx(RAX, mem(RBP, f["N"]))
+        a.xor(RAX, mem(RBP, f["V"]), 8)
+        a.or_(RAX, mem(RBP, f["Z"]), 8)
+        cc = CC.E
     else:
         raise ValueError(f"condition {cond}")
-    if invert:
-        a.xor(RAX, 1)
+    return CC(cc ^ invert)
 
 
-_COND: dict[int, bytes] = {}
-# cmp byte [flag], 0 for Z, C, N, V: condition 2k holds when the flag is set
-_FLAG_CMP = [_enc(lambda a, f=f: a.cmp(mem(RBP, _FLAG[f]), 0, 8)) for f in "ZCNV"]
+def _cond_entry(cond: int) -> tuple[bytes, int]:
+    a = Asm()
+    cc = _cond_test(a, cond)
+    return bytes(a.buf), int(cc)
+
+
+_COND_TEST = [_cond_entry(c) for c in range(15)]      # cond -> (flag test code, x86 cc)
+_JCC_REL32 = [bytes((0x0F, 0x80 | cc)) + b"\0\0\0\0" for cc in range(16)]   # field later
+_SETCC_EAX = [_enc(lambda a, cc=cc: (a.setcc(cc, RAX), a.movzx(RAX, RAX, 32, 8)))
+              for cc in range(16)]
 _TEST_SELF = {r: _enc(lambda a, r=r: a.test(r, r)) for r in GPR}
 _SETCC_FLAG = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
                for f, cc in (("N", CC.S), ("Z", CC.E), ("C", CC.B), ("V", CC.O))}
+_SETCC_SUB = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
+              for f, cc in (("N", CC.S), ("Z", CC.E), ("C", CC.AE), ("V", CC.O))}
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
 _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
 
