@@ -277,6 +277,50 @@ def test_forwarding_block_matches_block_plus_optimize():
         assert _run(fwd, regs, flags, w) == _run(orig, regs, flags, w)
 
 
+def test_emitter_template_cache_round_trip(tmp_path):
+    """The emitter's lazily encoded templates are saved at exit; the next run emits the same
+    code for the same block without encoding a single template; a damaged cache file is
+    ignored."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    prog = (
+        "import keystone\n"
+        "from frontends.arm import abi\n"
+        "from frontends.arm.lift import lift_block\n"
+        "from translator.jit import x86emit as X\n"
+        "from translator.jit.passes import optimize\n"
+        "from translator.memory import PROT_EXEC, PROT_READ, GuestMemory\n"
+        "calls = []\n"
+        "orig = X._enc\n"
+        "X._enc = lambda fn: (calls.append(1), orig(fn))[1]\n"
+        "ks = keystone.Ks(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM)\n"
+        "src = 'ldr r2, [r0, #4]; cmp r2, r3; addgt r1, r1, r2; str r1, [r0]; "
+        "subs r4, r4, #1; bne 0x10000; bx lr'\n"
+        "mem = GuestMemory(abi.ADDRESS_SPACE)\n"
+        "mem.map(0x10000, 0x1000, PROT_READ | PROT_EXEC)\n"
+        "mem.write(0x10000, bytes(ks.asm(src, 0x10000)[0]), force=True)\n"
+        "b = optimize(lift_block(mem, 0x10000, False), compact=False)\n"
+        "out = X.Emitter(0x7000000, lambda k: 0).emit(b)\n"
+        "print(len(calls)); print(bytes(out.asm.link(0x100000)).hex())\n")
+    env = {**os.environ, "PYTRANS_CACHE_DIR": str(tmp_path)}
+
+    def run() -> list[str]:
+        r = subprocess.run([sys.executable, "-c", prog], cwd=root, env=env,
+                           capture_output=True, text=True, check=True)
+        return r.stdout.splitlines()
+    first = run()
+    assert int(first[0]) > 0
+    (f,) = tmp_path.glob("x86templates-*.bin")
+    second = run()
+    assert int(second[0]) == 0 and second[1] == first[1]
+    f.write_bytes(b"\x00garbage")
+    third = run()
+    assert int(third[0]) > 0 and third[1] == first[1]
+
+
 def test_decoder_cache_keeps_a_few_versions(tmp_path, monkeypatch):
     """Saving drops the caches of all but the most recently used decoder versions."""
     import os

@@ -74,12 +74,11 @@ pseudocode; a field an instruction does not define reads as None, ``unpredictabl
 from __future__ import annotations
 
 import atexit
-import hashlib
 import marshal
-import os
 import re
 import struct
-import sys
+
+from translator import diskcache
 
 from . import encodings as E
 
@@ -1914,32 +1913,14 @@ class _Table:
 
 
 # ------------------------------------------------------------------------------------------
-# The on-disk cache: what the dispatch caches learnt and the rows' compiled code, so a new
-# run does not pay again for compiling rows and filtering the tables (~50 ms for a small
-# program). Like Python's own .pyc files it is keyed by the exact source of this module and
-# the tables and by the interpreter's bytecode version, so it cannot go stale; it is written
-# atomically at exit when the run learnt something, and ignored when unreadable.
-# $PYTRANS_CACHE_DIR (empty: no cache), default $XDG_CACHE_HOME/pytrans or ~/.cache/pytrans.
+# The on-disk cache (translator/diskcache.py): what the dispatch caches learnt and the rows'
+# compiled code, so a new run does not pay again for compiling rows and filtering the tables
+# (~50 ms for a small program); keyed by the source of this module and the tables.
 _SAVE_LIMIT = 10_000              # keys; random decoder sweeps learn far more: not kept
-_KEEP_VERSIONS = 4
 
 
 def _cache_path() -> str | None:
-    d = os.environ.get("PYTRANS_CACHE_DIR")
-    if d is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                 ".cache")
-        d = os.path.join(base, "pytrans")
-    if not d:
-        return None
-    h = hashlib.sha256(sys.implementation.cache_tag.encode())
-    for mod in (__file__, E.__file__):
-        try:
-            with open(mod, "rb") as f:
-                h.update(f.read())
-        except OSError:
-            return None
-    return os.path.join(d, f"armdecode-{h.hexdigest()[:20]}.bin")
+    return diskcache.cache_path("armdecode", (__file__, E.__file__))
 
 
 def _tables() -> dict[str, "_Table"]:
@@ -1947,18 +1928,16 @@ def _tables() -> dict[str, "_Table"]:
 
 
 def _load_cache() -> None:
-    path = _CACHE_PATH
-    if path is None:
-        return
+    data = diskcache.load(_CACHE_PATH)
     try:
-        with open(path, "rb") as f:
-            data = marshal.loads(f.read())    # (marshal.load reads a file in small pieces)
+        if data is None:
+            raise ValueError("no cache")
         for isa, t in _tables().items():
             saved, codes = data[isa]         # entries are checked when used (lookup)
             if type(saved) is not dict or type(codes) is not dict:
                 raise ValueError("bad cache")
             t.saved, t.saved_code = saved, codes
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError):
         for t in _tables().values():
             t.saved, t.saved_code = {}, {}
 
@@ -1984,28 +1963,7 @@ def _save_cache() -> None:
         total += len(saved)
     if total > _SAVE_LIMIT:
         return
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            marshal.dump(data, f)
-        os.replace(tmp, path)
-        # Keep the caches of the few most recently used decoder versions (several checkouts
-        # may share the directory); older ones are stale.
-        d = os.path.dirname(path)
-        old = sorted((os.path.join(d, n) for n in os.listdir(d)
-                      if n.startswith("armdecode-") and n.endswith(".bin")),
-                     key=os.path.getmtime, reverse=True)[_KEEP_VERSIONS:]
-        for name in old:
-            try:
-                os.unlink(name)
-            except OSError:
-                pass
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    diskcache.save(path, data)
 
 
 class _RowIndex(dict):

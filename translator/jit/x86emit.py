@@ -15,10 +15,14 @@ permission table at r14 turns accesses to unmapped or protected pages into guest
 """
 from __future__ import annotations
 
+import atexit
+import marshal
+import os
 import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .. import diskcache
 from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX,
                                 RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
@@ -180,6 +184,8 @@ class Emitter(VfpEmitter):
         self.new_site = new_site
         self._ops: dict[str, Callable] = {}   # opcode -> bound op_ method (an Emitter may be
                                               # reused for many blocks)
+        if not _TEMPLATES_LOADED:
+            load_templates()
 
     # ---- operands -----------------------------------------------------------------------
     def load(self, a, reg) -> None:
@@ -1180,3 +1186,64 @@ _SETCC_SUB = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
 _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
 
+
+# ---- the templates on disk -----------------------------------------------------------------
+# The lazily encoded templates above cost ~4 us each, a few hundred per run: they are kept in
+# a cache file (translator/diskcache.py) keyed by the source of the emitter and the assembler,
+# loaded by the first Emitter and saved at exit when the run encoded new ones.
+_PERSISTED = {"memo": _MEMO, "count": _COUNT, "uncount": _UNCOUNT, "state": _STATE_CODE}
+_TEMPLATES_LOADED: dict[str, int] = {}      # table -> its size after loading
+
+
+def _template_sources() -> list[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    x86 = os.path.join(os.path.dirname(here), "backends", "x86")
+    return sorted(os.path.join(d, n) for d in (here, x86) for n in os.listdir(d)
+                  if n.endswith(".py"))
+
+
+def _is_code(v) -> bool:
+    return type(v) is bytes or (type(v) is tuple and all(type(x) is bytes for x in v))
+
+
+def load_templates() -> None:
+    """Fill the template tables from the cache file (once per process)."""
+    data = diskcache.load(diskcache.cache_path("x86templates", _template_sources()))
+    if type(data) is dict:
+        for name, table in _PERSISTED.items():
+            saved = data.get(name)
+            if type(saved) is dict:
+                for k, v in saved.items():
+                    if _is_code(v):
+                        table.setdefault(k, v)
+        for (kind, attr), code in _STATE_CODE.items():
+            _BY_KIND[kind][attr] = code
+    _TEMPLATES_LOADED.update({name: len(t) for name, t in _PERSISTED.items()})
+    atexit.register(_save_templates)
+
+
+def _plain(k):
+    """A key with its registers and condition codes (int subclasses, which marshal refuses)
+    as plain ints: equal to them and hashed alike, so the loaded key is the same dict key."""
+    if type(k) is tuple:
+        return tuple(_plain(x) for x in k)
+    if isinstance(k, int) and type(k) is not bool:
+        return int(k)
+    return k
+
+
+def _save_templates() -> None:
+    if all(len(t) == _TEMPLATES_LOADED.get(name) for name, t in _PERSISTED.items()):
+        return
+    data = {}
+    for name, table in _PERSISTED.items():
+        out = {}
+        for k, v in table.items():
+            k = _plain(k)
+            try:
+                marshal.dumps(k)
+            except ValueError:                 # (not a key of ints, strings and tuples)
+                continue
+            out[k] = v
+        data[name] = out
+    diskcache.save(diskcache.cache_path("x86templates", _template_sources()), data)
