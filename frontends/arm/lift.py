@@ -746,23 +746,6 @@ def _code_window(mem: GuestMemory, pc: int) -> bytes:
     return ctypes.string_at(mem.base + pc, end - pc) if end > pc else b""
 
 
-def _fetch_window(code: bytes, off: int, addr: int, thumb: bool):
-    """Decode at code[off:] (guest address addr); None if it does not fit in the window."""
-    n = len(code)
-    if thumb:
-        if off + 2 > n:
-            return None
-        hw1 = _U16(code, off)[0]
-        if hw1 < 0xE800:
-            return dec.decode_t16(hw1, addr)
-        if off + 4 > n:
-            return None
-        return dec.decode_t32(hw1, _U16(code, off + 2)[0], addr)
-    if off + 4 > n:
-        return None
-    return dec.decode_a32(_U32(code, off)[0], addr)
-
-
 _U16 = struct.Struct("<H").unpack_from
 _U32 = struct.Struct("<I").unpack_from
 
@@ -777,36 +760,54 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
     it_conds: list[int] = []
     it_at = it_mark = it_count = 0      # where the current IT block began (for a roll-back)
     code = _code_window(mem, pc)
+    n = len(code)
     lifters = LIFTERS
+    # Decode from the code window (one read per block); beyond it, _fetch decides.
+    dec_t16, dec_t32, dec_a32 = dec.decode_t16, dec.decode_t32, dec.decode_a32
     while True:
-        if known is not None and addr != pc and (addr, thumb) in known and not it_conds:
+        off = addr - pc
+        if known is not None and off and (addr, thumb) in known and not it_conds:
             b.terminal = Link(addr, thumb)
             break
-        i = _fetch_window(code, addr - pc, addr, thumb)
+        i = None
+        if thumb:
+            if off + 2 <= n:
+                hw1 = _U16(code, off)[0]
+                if hw1 < 0xE800:
+                    i = dec_t16(hw1, addr)
+                elif off + 4 <= n:
+                    i = dec_t32(hw1, _U16(code, off + 2)[0], addr)
+        elif off + 4 <= n:
+            i = dec_a32(_U32(code, off)[0], addr)
         if i is None:
             i = _fetch(mem, addr, thumb)
-        if i is None:                                   # not executable: fault on arrival
-            b.terminal = Halt(addr, "fetch") if addr == pc else Link(addr, thumb)
-            break
-        if i.name == "IT":
+            if i is None:                               # not executable: fault on arrival
+                b.terminal = Halt(addr, "fetch") if addr == pc else Link(addr, thumb)
+                break
+        name = i.name
+        if it_conds:
+            cond = it_conds.pop(0)
+            if i.size == 2 and i.setflags and name.split("_")[0] not in _TESTS:
+                i.setflags = False             # T16: setflags = !InITBlock()
+            in_it = True
+        elif name == "IT":
             it_conds = _it_conditions(i.firstcond, i.mask)
             it_at, it_mark, it_count = addr, len(b.ops), b.guest_insns
             b.guest_insns += 1
             addr += i.size
             continue
-        in_it = bool(it_conds)
-        cond = it_conds.pop(0) if in_it else i.cond
-        if in_it and i.size == 2 and i.setflags and i.name.split("_")[0] not in _TESTS:
-            i.setflags = False             # T16: setflags = !InITBlock()
+        else:
+            cond = i.cond
+            in_it = False
         c.insn = i
         c.cond = cond = AL if cond is None else cond
         mark = len(b.ops)
-        fn = lifters.get(i.name)
+        fn = lifters.get(name)
         try:
             if fn is None or i.unpredictable:
-                raise NotImplementedError(i.name)
+                raise NotImplementedError(name)
             skip = None
-            if cond != AL and (i.name not in _ENDS or i.name in _COND_PC):
+            if cond != AL and (name not in _ENDS or name in _COND_PC):
                 skip = c.skip = b.new_label()
                 b.emit("SkipUnless", attr=(c.cond, skip))
             fn(c, i)
