@@ -26,7 +26,7 @@ from .. import diskcache
 from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX,
                                 RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
-from .ir import (OPCODES, Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
+from .ir import (Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
 from .state import OFFSETS
 from .x86emit_vfp import VfpEmitter
 
@@ -241,10 +241,8 @@ class Emitter(VfpEmitter):
     def emit(self, block: Block) -> Emitted:
         self.asm = a = Asm()
         self.buf = a.buf                  # the hot paths append precomputed bytes here
-        self._faults: dict[tuple, list[int]] = {}   # (guest pc, address register) -> rel32
-                                                    # fields to its fault exit
         self._align: dict[int, list[int]] = {}    # the same for alignment faults (SIGBUS)
-        self._cold: list[tuple] = []              # exact page checks, out of line (_check)
+        self._cold: list[tuple] = []              # memory accesses: their stubs (_check)
         out = Emitted(a)
         labels = {}
         self._guest_insns = n = block.guest_insns
@@ -794,46 +792,48 @@ class Emitter(VfpEmitter):
 
     # memory
     def _check(self, addr_reg, size: int, perm: int, pc: int) -> None:
-        """Fault unless every byte of the access is on a page with ``perm``. The fault exit
-        reports the address from ``addr_reg`` (exits are per (pc, register)). A 2-8 byte
-        access probes one byte: the table's "this page and the next" bit (perm << 2); only
-        when that is clear does a cold path check the two pages exactly (the last page of a
-        mapping, or a real fault)."""
-        key = (pc, addr_reg)
-        fixups = self._faults.get(key)
-        if fixups is None:
-            fixups = self._faults[key] = []
+        """Fault unless every byte of the access is on a page with ``perm``. A 2-8 byte access
+        probes one byte: the table's "this page and the next" bit (perm << 2); only when that
+        is clear does a cold path check the two pages exactly (the last page of a mapping, or
+        a real fault). The out-of-line stub is emitted by _fault_stubs."""
         buf = self.buf
         mask = perm if size == 1 else perm << 2
-        code = _MEMO.get(("probe", addr_reg, mask))
+        key = ("probe", addr_reg, mask)
+        code = _MEMO.get(key)
         if code is None:
-            code = _memo(("probe", addr_reg, mask), lambda a: (
+            code = _memo(key, lambda a: (
                 a.mov(RDX, GPR[addr_reg]), a.shr(RDX, 12), a.test(mem(R14, 0, RDX), mask, 8)))
         buf += code
-        buf += _JE_REL32                   # to the fault exit / cold path: patched in terminal()
-        if size == 1:
-            fixups.append(len(buf) - 4)
-        else:
-            self._cold.append((len(buf) - 4, addr_reg, size, perm, fixups))
+        buf += _JE_REL32                   # to the stub: patched in terminal()
+        self._cold.append((len(buf) - 4, addr_reg, size, perm, pc))
 
-    def _cold_checks(self) -> None:
-        """The exact two-page checks behind _check's one-probe fast path."""
+    def _fault_stubs(self) -> None:
+        """One stub per access, out of line, from a template with three fields: for a 2-8 byte
+        access the exact two-page check, which jumps back to the access when both pages allow
+        it; then the fault exit (eax = the address, exit_pc = the instruction), which joins a
+        tail shared by the block."""
         buf = self.buf
-        for field, reg, size, perm, fixups in self._cold:
-            _S32_INTO(buf, field, len(buf) - field - 4)
-            key = ("cold", reg, size, perm)
+        common = len(buf)
+        buf += _T["fault_tail"]
+        self.asm.jmp_abs(self.epilogue)
+        for at, reg, size, perm, pc in self._cold:
+            _S32_INTO(buf, at, len(buf) - at - 4)
+            if size > 1:
+                key = ("check2", reg, size, perm)
+                code = _MEMO.get(key)
+                if code is None:
+                    code = _MEMO[key] = _cold_check(GPR[reg], size, perm)
+                buf += code
+                end = len(buf)
+                _S32_INTO(buf, end - 4, at + 4 - end)        # back to the access
+            key = ("fault", reg)
             code = _MEMO.get(key)
             if code is None:
-                code = _MEMO[key] = (
-                    _enc(lambda a: a.test(mem(R14, 0, RDX), perm, 8)) + _JE_REL32,
-                    _enc(lambda a: (a.lea(RDX, mem(GPR[reg], size - 1)), a.shr(RDX, 12),
-                                    a.test(mem(R14, 0, RDX), perm, 8))) + _JE_REL32)
-            buf += code[0]                 # rdx is still the first byte's page
-            fixups.append(len(buf) - 4)
-            buf += code[1]
-            fixups.append(len(buf) - 4)
-            buf += b"\xe9"                 # back to the access
-            buf += _S32(field + 4 - len(buf) - 4)
+                code = _MEMO[key] = _fault_exit(GPR[reg])
+            buf += code
+            end = len(buf)
+            _U32_INTO(buf, end - 9, pc & 0xFFFFFFFF)
+            _S32_INTO(buf, end - 4, common - end)
 
     def _addr_reg(self, a) -> int:
         """The register holding an address operand (loaded into eax when it has none)."""
@@ -955,8 +955,8 @@ class Emitter(VfpEmitter):
 
     def _side_exits(self, out: Emitted) -> None:
         buf = self.buf
-        for field, link, not_run in self._side:
-            _S32_INTO(buf, field, len(buf) - field - 4)
+        for at, link, not_run in self._side:
+            _S32_INTO(buf, at, len(buf) - at - 4)
             if not_run:
                 code = _UNCOUNT.get(not_run)
                 if code is None:
@@ -1063,26 +1063,9 @@ class Emitter(VfpEmitter):
         if pending_used:
             self._bind_pending()
         if self._cold:
-            self._cold_checks()
+            self._fault_stubs()
         if self._align:
             self._fault_exits(self._align, _T["align_tail"])
-        if self._faults:
-            # One exit per faulting instruction and address register (it sets exit_pc and
-            # moves the address to eax), all sharing one tail that records it and leaves.
-            buf = self.buf
-            common = len(buf)
-            buf += _T["fault_tail"]
-            a.jmp_abs(self.epilogue)
-            for (pc, reg), fixups in self._faults.items():
-                here = len(buf)
-                for f in fixups:
-                    _S32_INTO(buf, f, here - f - 4)
-                if reg != RAX:
-                    buf += _MOV32[RAX, reg]
-                buf += _T["exit_pc"]
-                buf += _U32(pc & 0xFFFFFFFF)
-                buf += b"\xe9"
-                buf += _S32(common - len(buf) - 4)
 
     def _fault_exits(self, sites: dict[int, list[int]], tail: bytes) -> None:
         """One exit per faulting instruction (it sets exit_pc), all sharing one ``tail`` that
@@ -1183,6 +1166,36 @@ _SETCC_FLAG = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
                for f, cc in (("N", CC.S), ("Z", CC.E), ("C", CC.B), ("V", CC.O))}
 _SETCC_SUB = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
               for f, cc in (("N", CC.S), ("Z", CC.E), ("C", CC.AE), ("V", CC.O))}
+_U32_INTO = struct.Struct("<I").pack_into
+
+
+def _cold_check(reg, size: int, perm: int) -> bytes:
+    """The exact check of a 2-8 byte access's two pages; jmp back (rel32 field at -4) when
+    both allow it, else on to the fault exit that follows."""
+    a = Asm()
+    fault = a.label()
+    a.test(mem(R14, 0, RDX), perm, 8)              # rdx is still the first byte's page
+    a.jcc(CC.E, fault)
+    a.lea(RDX, mem(reg, size - 1))
+    a.shr(RDX, 12)
+    a.test(mem(R14, 0, RDX), perm, 8)
+    a.jcc(CC.E, fault)
+    a.buf += b"\xe9\0\0\0\0"
+    a.bind(fault)
+    return a.link(0)                               # (only relative jumps)
+
+
+def _fault_exit(reg) -> bytes:
+    """eax = the address; exit_pc = imm32 (field at -9); jmp rel32 (field at -4) to the
+    block's shared fault tail."""
+    a = Asm()
+    if reg != RAX:
+        a.mov(RAX, reg)
+    a.mov(mem(RBP, OFFSETS["exit_pc"]), 0x12345678)
+    a.buf += b"\xe9\0\0\0\0"
+    return a.link(0)
+
+
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
 _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
 
