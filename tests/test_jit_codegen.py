@@ -118,6 +118,37 @@ def test_access_straddling_into_an_unmapped_page_faults(op):
     assert sig == 11 and addr == 0x1fffe
 
 
+@pytest.mark.parametrize("k", range(len(ALLOC_REGS)))
+@pytest.mark.parametrize("addr,want", [(0x1fffc, 0x0D0C), (0x1fffe, 0x0F0E), (0x1ffff, None)])
+def test_fault_stub_for_every_address_register(k, addr, want):
+    """Each access has an out-of-line stub (exact two-page check, then the fault exit) from a
+    template per address register: with the address in each allocatable register, an access
+    in the last page goes through and one straddling out of the mapping faults with its
+    address and its instruction's pc."""
+    def block():
+        b = Block(0, False)
+        live = [b.emit("GetReg", attr=2 + j) for j in range(k)]     # hold ALLOC_REGS[:k]
+        a = b.emit("GetReg", attr=1)
+        b.emit("SetReg", b.emit("Load16", a, attr=0x1234), attr=0)
+        for j, v in enumerate(live):
+            b.emit("SetReg", b.emit("Add", v, Const(1)), attr=2 + j)
+        b.terminal = Link(0x2000, False)
+        b.guest_insns = 1
+        return b
+    assert Emitter._allocate(block())[k] == ALLOC_REGS[k]
+    jit, kern, mem = make({0x1000: block, 0x2000: exit_block})
+    try:
+        mem.write(0x1fff0, bytes(range(16)))
+        jit.start(0x1000, 0x18000, {"r1": addr, "r0": 0})
+        end = jit.run(kern)
+        if want is None:
+            assert end.signal == 11 and end.addr == addr and jit.state.r[15] == 0x1234
+        else:
+            assert end.signal == 0 and jit.state.r[0] == want
+    finally:
+        mem.close()
+
+
 def test_pair_bit_follows_protection_changes_of_the_next_page():
     """mprotect of page P+1 must clear P's "and the next" bit: a write straddling into a page
     made read-only faults; made writable again, it goes through."""
