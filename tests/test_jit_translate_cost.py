@@ -146,14 +146,22 @@ def test_uncompacted_optimize_keeps_the_same_operations():
         assert [new.get(x, n) if x >= 0 else -1 for x in got] == want
 
 
-def test_decoder_disk_cache_round_trip(tmp_path):
-    """A run saves what the decoder learnt; the next run decodes the same words to the same
-    instructions without compiling a single encoding row."""
+def _run_python(prog: str, cache_dir: str) -> list[str]:
+    """stdout lines of ``python -c prog`` in the repository with $PYTRANS_CACHE_DIR set."""
     import os
     import subprocess
     import sys
     from pathlib import Path
     root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", prog], cwd=root, capture_output=True, text=True,
+                       env={**os.environ, "PYTRANS_CACHE_DIR": cache_dir}, check=True)
+    return r.stdout.splitlines()
+
+
+def test_decoder_disk_cache_round_trip(tmp_path):
+    """A run saves what the decoder learnt; the next run decodes the same words to the same
+    instructions without compiling a single encoding row."""
+    import os
     prog = (
         "import frontends.arm.decoder as d\n"
         "calls = []\n"
@@ -167,9 +175,7 @@ def test_decoder_disk_cache_round_trip(tmp_path):
     env = {**os.environ, "PYTRANS_CACHE_DIR": str(tmp_path)}
 
     def run() -> list[str]:
-        r = subprocess.run([sys.executable, "-c", prog], cwd=root, env=env,
-                           capture_output=True, text=True, check=True)
-        return r.stdout.splitlines()
+        return _run_python(prog, env["PYTRANS_CACHE_DIR"])
     first = run()
     assert int(first[0]) > 0
     assert len(list(tmp_path.glob("armdecode-*.bin"))) == 1
@@ -203,7 +209,6 @@ def test_pending_signal_exit_from_every_kind_of_link():
     setting the PC to where the guest goes next: direct link, both arms of a conditional
     link, both ways out of a side exit, and an indirect branch (whose exit code is emitted from templates)."""
     import ctypes
-    import io
 
     from frontends.arm import abi
     from translator.backends.jit_backend import JitBackend
@@ -281,11 +286,6 @@ def test_emitter_template_cache_round_trip(tmp_path):
     """The emitter's lazily encoded templates are saved at exit; the next run emits the same
     code for the same block without encoding a single template; a damaged cache file is
     ignored."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parent.parent
     prog = (
         "import keystone\n"
         "from frontends.arm import abi\n"
@@ -305,12 +305,9 @@ def test_emitter_template_cache_round_trip(tmp_path):
         "b = optimize(lift_block(mem, 0x10000, False), compact=False)\n"
         "out = X.Emitter(0x7000000, lambda k: 0).emit(b)\n"
         "print(len(calls)); print(bytes(out.asm.link(0x100000)).hex())\n")
-    env = {**os.environ, "PYTRANS_CACHE_DIR": str(tmp_path)}
 
     def run() -> list[str]:
-        r = subprocess.run([sys.executable, "-c", prog], cwd=root, env=env,
-                           capture_output=True, text=True, check=True)
-        return r.stdout.splitlines()
+        return _run_python(prog, str(tmp_path))
     first = run()
     assert int(first[0]) > 0
     (f,) = tmp_path.glob("x86templates-*.bin")
