@@ -1887,11 +1887,7 @@ class _Table:
         if idxs is not None:
             rows = self.rows
             try:
-                if len(idxs) == 1:              # the common case, without a generator
-                    r = rows[idxs[0]]
-                    cands = (r.triple or self._compile(r),)
-                else:
-                    cands = tuple([rows[k].triple or self._compile(rows[k]) for k in idxs])
+                cands = tuple([rows[k].triple or self._compile(rows[k]) for k in idxs])
             except (IndexError, TypeError):    # a damaged cache entry: compute it instead
                 pass
             else:

@@ -13,16 +13,13 @@ import ctypes
 import struct
 from typing import Callable
 
-from translator.jit.ir import Block, Const, Fallback, Halt, Indirect, Link, LinkCond, Syscall
+from translator.jit.ir import Block, Const, Fallback, Halt, Indirect, Link, Syscall
 from translator.jit.passes import ForwardingBlock
 from translator.memory import PROT_EXEC, GuestFault, GuestMemory
 
 from . import decoder as dec
 
 MAX_INSNS = 48
-# Conditional direct branches are side exits: fewer, longer blocks (translation pays ~30 us
-# per block besides its instructions) and the not-taken path runs on without a link.
-SIDE_EXITS = True
 AL = 14
 SRType_LSL, SRType_LSR, SRType_ASR, SRType_ROR, SRType_RRX = 0, 1, 2, 3, 4
 
@@ -111,15 +108,12 @@ class Ctx:
 
     def branch_to(self, target: int, thumb: bool) -> None:
         """A direct branch. A conditional one is a side exit (``ExitIf``) and the block goes
-        on with the next instruction (with ``SIDE_EXITS`` off: LinkCond on both arms)."""
+        on with the next instruction: fewer, longer blocks (translation pays ~30 us per block
+        besides its instructions), and the not-taken path runs on without a link."""
         dest = Link(target & 0xFFFFFFFF, thumb)
         if self.cond == AL:
             self.end(dest)
-        if SIDE_EXITS:
-            self.b.emit("ExitIf", attr=(self.cond, dest, self.b.guest_insns + 1))
-            return
-        nxt = Link((self.insn.addr + self.insn.size) & 0xFFFFFFFF, self.thumb)
-        self.end(LinkCond(self.cond, dest, nxt))
+        self.b.emit("ExitIf", attr=(self.cond, dest, self.b.guest_insns + 1))
 
     def write_pc(self, v, interwork: bool) -> None:
         """BXWritePC / LoadWritePC (interwork) or BranchWritePC (Thumb ALU writes).

@@ -11,9 +11,9 @@ from .ir import OPCODES, REFS, Block, Const, Op, Ref, grow_refs
 
 MASK = 0xFFFFFFFF
 _BARRIERS = {"SkipUnless", "Label", "Load8", "Load16", "Load32", "Load8S", "Load16S",
-             "Store8", "Store16", "Store32", "AlignCheck", "ExitIf",
-             "ExitIfZero"}
-_FLAG_WRITERS = frozenset({"AddCFlags", "SubFlags", "SetNZ"})      # write the guest flags in their attr
+             "Store8", "Store16", "Store32", "AlignCheck", "ExitIf", "ExitIfZero"}
+# write the guest flags named in their attr
+_FLAG_WRITERS = frozenset({"AddCFlags", "SubFlags", "SetNZ"})
 
 
 def _s32(x: int) -> int:

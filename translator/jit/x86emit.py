@@ -1162,10 +1162,17 @@ _JCC_REL32 = [bytes((0x0F, 0x80 | cc)) + b"\0\0\0\0" for cc in range(16)]   # fi
 _SETCC_EAX = [_enc(lambda a, cc=cc: (a.setcc(cc, RAX), a.movzx(RAX, RAX, 32, 8)))
               for cc in range(16)]
 _TEST_SELF = {r: _enc(lambda a, r=r: a.test(r, r)) for r in GPR}
-_SETCC_FLAG = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
-               for f, cc in (("N", CC.S), ("Z", CC.E), ("C", CC.B), ("V", CC.O))}
-_SETCC_SUB = {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
-              for f, cc in (("N", CC.S), ("Z", CC.E), ("C", CC.AE), ("V", CC.O))}
+
+
+def _setcc_flags(carry: CC) -> dict[str, bytes]:
+    """setcc of each NZCV byte from the x86 flags of an add (C is CF: ``carry`` B) or of a
+    sub (C is NOT borrow: AE)."""
+    return {f: _enc(lambda a, f=f, cc=cc: a.setcc(cc, mem(RBP, _FLAG[f])))
+            for f, cc in (("N", CC.S), ("Z", CC.E), ("C", carry), ("V", CC.O))}
+
+
+_SETCC_FLAG = _setcc_flags(CC.B)
+_SETCC_SUB = _setcc_flags(CC.AE)
 _U32_INTO = struct.Struct("<I").pack_into
 
 
@@ -1206,6 +1213,7 @@ _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qwor
 # loaded by the first Emitter and saved at exit when the run encoded new ones.
 _PERSISTED = {"memo": _MEMO, "count": _COUNT, "uncount": _UNCOUNT, "state": _STATE_CODE}
 _TEMPLATES_LOADED: dict[str, int] = {}      # table -> its size after loading
+_TEMPLATE_PATH: str | None = None           # the cache file, found once by load_templates
 
 
 def _template_sources() -> list[str]:
@@ -1215,19 +1223,17 @@ def _template_sources() -> list[str]:
                   if n.endswith(".py"))
 
 
-def _is_code(v) -> bool:
-    return type(v) is bytes or (type(v) is tuple and all(type(x) is bytes for x in v))
-
-
 def load_templates() -> None:
     """Fill the template tables from the cache file (once per process)."""
-    data = diskcache.load(diskcache.cache_path("x86templates", _template_sources()))
+    global _TEMPLATE_PATH
+    _TEMPLATE_PATH = diskcache.cache_path("x86templates", _template_sources())
+    data = diskcache.load(_TEMPLATE_PATH)
     if type(data) is dict:
         for name, table in _PERSISTED.items():
             saved = data.get(name)
             if type(saved) is dict:
                 for k, v in saved.items():
-                    if _is_code(v):
+                    if type(v) is bytes:       # (every template is)
                         table.setdefault(k, v)
         for (kind, attr), code in _STATE_CODE.items():
             _BY_KIND[kind][attr] = code
@@ -1259,4 +1265,4 @@ def _save_templates() -> None:
                 continue
             out[k] = v
         data[name] = out
-    diskcache.save(diskcache.cache_path("x86templates", _template_sources()), data)
+    diskcache.save(_TEMPLATE_PATH, data)
