@@ -104,12 +104,21 @@ def random_insn(rnd: random.Random, thumb: bool) -> str:
         base = rnd.choice(["r9", "r10"])
         off = rnd.randrange(0, 256) & (~3 if op in ("ldr", "str") else ~1 if "h" in op else ~0)
         sign = rnd.choice(["", "-"])
+        form = rnd.random()
+        if form < 0.2:                      # pre-indexed, base written back
+            return f"{op}{c} {d}, [{base}, #{sign}{off}]!"
+        if form < 0.4:                      # post-indexed
+            return f"{op}{c} {d}, [{base}], #{sign}{off}"
         return f"{op}{c} {d}, [{base}, #{sign}{off}]"
     if kind == 10:
         return f"udiv{c} {d}, {n}, {m}" if rnd.random() < 0.5 else f"sdiv{c} {d}, {n}, {m}"
     if kind == 11:
         regs = sorted(rnd.sample(FREE[:-1], rnd.randrange(1, 5)))
         lst = ", ".join(f"r{r}" for r in regs)
+        if rnd.random() < 0.5:              # LDM/STM in each addressing mode on r9/r10
+            op = rnd.choice(["ldm", "stm"]) + rnd.choice(["ia", "ib", "da", "db"])
+            wb = "!" if rnd.random() < 0.5 else ""
+            return f"{op}{c} {rnd.choice(['r9', 'r10'])}{wb}, {{{lst}}}"
         return f"push{c} {{{lst}}}" if rnd.random() < 0.5 else f"pop{c} {{{lst}}}"
     if kind == 12:
         op = rnd.choice(["lsl", "lsr", "asr", "ror"])

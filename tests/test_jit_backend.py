@@ -149,10 +149,10 @@ def test_memory_and_fault():
     def block():
         b = Block(0, False)
         addr = b.emit("GetReg", attr=2)
-        b.emit("Store32", addr, Const(0x11223344), attr=0x1000)
-        b.emit("SetReg", b.emit("Load16S", b.emit("Add", addr, Const(2)), attr=0x1004), attr=0)
-        b.emit("SetReg", b.emit("Load8", addr, attr=0x1008), attr=1)
-        b.emit("SetReg", b.emit("Load32", Const(0x30000), attr=0x100c), attr=3)   # unmapped
+        b.emit("Store32", addr, Const(0x11223344), attr=(0x1000, 0))
+        b.emit("SetReg", b.emit("Load16S", b.emit("Add", addr, Const(2)), attr=(0x1004, 0)), attr=0)
+        b.emit("SetReg", b.emit("Load8", addr, attr=(0x1008, 2)), attr=1)
+        b.emit("SetReg", b.emit("Load32", Const(0x30000), attr=(0x100c, 0)), attr=3)   # unmapped
         b.terminal = Link(0x2000, False)
         b.guest_insns = 4
         return b
@@ -160,14 +160,52 @@ def test_memory_and_fault():
     jit.start(0x1000, 0x18000, {"r2": 0x10ffe})      # crosses into the next page: still mapped
     end = jit.run(k)
     assert mem.read(0x10ffe, 4) == bytes.fromhex("44332211")
-    assert jit.state.r[0] == 0x1122 and jit.state.r[1] == 0x44
+    assert jit.state.r[0] == 0x1122 and jit.state.r[1] == 0x22     # (displacement 2)
     assert end.signal == 11 and end.addr == 0x30000 and end.pc == 0x100c
+
+
+@pytest.mark.parametrize("base, disp, addr", [
+    (0xFFFFFFF8, 0x10, 0x8),                 # wraps past 4 GiB to the bottom
+    (0x4, -8, 0xFFFFFFFC),                   # wraps below 0 to the top
+    (0x10ff0, 0x7FFFFFFF, 0x80010FEF),       # the largest positive displacement
+])
+def test_displacement_wraps_like_guest_address(base, disp, addr):
+    """A memory op's displacement is added modulo 2**32, as the guest adds it: the access
+    faults at the wrapped guest address (never reaching host memory past the window)."""
+    def block():
+        b = Block(0, False)
+        b.emit("SetReg", b.emit("Load32", b.emit("GetReg", attr=2), attr=(0x1000, disp)),
+               attr=0)
+        b.terminal = Link(0x2000, False)
+        return b
+    jit, k, mem = make({0x1000: block, 0x2000: exit_block})
+    jit.start(0x1000, 0x18000, {"r2": base})
+    end = jit.run(k)
+    assert end.signal == 11 and end.addr == addr and end.pc == 0x1000
+
+
+def test_displacement_reads_the_displaced_word():
+    def block():
+        b = Block(0, False)
+        base = b.emit("GetReg", attr=2)
+        for r, disp in ((0, -4), (1, 0x7c), (3, 0x1000)):
+            b.emit("SetReg", b.emit("Load32", base, attr=(0x1000, disp)), attr=r)
+        b.emit("Store16", base, Const(0xBEEF), attr=(0x1004, -0x100))
+        b.terminal = Link(0x2000, False)
+        return b
+    jit, k, mem = make({0x1000: block, 0x2000: exit_block})
+    for off in (-4, 0x7c, 0x1000):
+        mem.write(0x14000 + off, (0x1000 + off & 0xFFFFFFFF).to_bytes(4, "little"))
+    jit.start(0x1000, 0x18000, {"r2": 0x14000})
+    jit.run(k)
+    assert [jit.state.r[r] for r in (0, 1, 3)] == [0xFFC, 0x107C, 0x2000]
+    assert mem.read(0x13f00, 2) == bytes.fromhex("efbe")
 
 
 def test_store_to_readonly_page_faults():
     def block():
         b = Block(0, False)
-        b.emit("Store8", Const(0x20000), Const(1), attr=0x1000)
+        b.emit("Store8", Const(0x20000), Const(1), attr=(0x1000, 0))
         b.terminal = Link(0x2000, False)
         return b
     jit, k, mem = make({0x1000: block, 0x2000: exit_block})

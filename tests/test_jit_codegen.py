@@ -17,7 +17,7 @@ def _wide_block() -> Block:
     order so the spilled ones are read back last; plus one value nobody reads."""
     b = Block(0, False)
     vals = [b.emit("Add", b.emit("GetReg", attr=k % 8), Const(k)) for k in range(20)]
-    b.emit("Load32", Const(0x10000), attr=0)           # result unused: kept for its fault
+    b.emit("Load32", Const(0x10000), attr=(0, 0))           # result unused: kept for its fault
     acc = vals[-1]
     for v in reversed(vals[:-1]):
         acc = b.emit("Xor", b.emit("Mul", acc, Const(3)), v)
@@ -80,9 +80,9 @@ def _run_access(op: str, addr: int, setup) -> tuple:
         b = Block(0, False)
         a = b.emit("GetReg", attr=1)
         if op.startswith("Load"):
-            b.emit("SetReg", b.emit(op, a, attr=0x1000), attr=0)
+            b.emit("SetReg", b.emit(op, a, attr=(0x1000, 0)), attr=0)
         else:
-            b.emit(op, a, Const(0x55667788), attr=0x1000)
+            b.emit(op, a, Const(0x55667788), attr=(0x1000, 0))
         b.terminal = Link(0x2000, False)
         b.guest_insns = 1
         return b
@@ -129,7 +129,7 @@ def test_fault_stub_for_every_address_register(k, addr, want):
         b = Block(0, False)
         live = [b.emit("GetReg", attr=2 + j) for j in range(k)]     # hold ALLOC_REGS[:k]
         a = b.emit("GetReg", attr=1)
-        b.emit("SetReg", b.emit("Load16", a, attr=0x1234), attr=0)
+        b.emit("SetReg", b.emit("Load16", a, attr=(0x1234, 0)), attr=0)
         for j, v in enumerate(live):
             b.emit("SetReg", b.emit("Add", v, Const(1)), attr=2 + j)
         b.terminal = Link(0x2000, False)

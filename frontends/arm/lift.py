@@ -134,12 +134,25 @@ class Ctx:
                        Const(nxt & 0xFFFFFFFF))
         self.end(Indirect(v, True))
 
-    def load(self, size: int, addr, signed: bool = False):
-        name = {1: "Load8", 2: "Load16", 4: "Load32"}[size] + ("S" if signed and size < 4 else "")
-        return self.b.emit(name, addr, attr=self.insn.addr)
+    def load(self, size: int, addr, signed: bool = False, disp: int = 0):
+        """The value at ``addr`` + ``disp``: a displacement is part of the access (one
+        operation, no Add; the emitter adds it with the address's ``lea``)."""
+        if disp and addr.__class__ is Const:
+            addr, disp = Const((addr.value + disp) & 0xFFFFFFFF), 0
+        return self.b.emit(_LOADS[size, signed], addr,
+                           attr=(self.insn.addr, ((disp + _2G) & 0xFFFFFFFF) - _2G))
 
-    def store(self, size: int, addr, v) -> None:
-        self.b.emit({1: "Store8", 2: "Store16", 4: "Store32"}[size], addr, v, attr=self.insn.addr)
+    def store(self, size: int, addr, v, disp: int = 0) -> None:
+        if disp and addr.__class__ is Const:
+            addr, disp = Const((addr.value + disp) & 0xFFFFFFFF), 0
+        self.b.emit(_STORES[size], addr, v,
+                    attr=(self.insn.addr, ((disp + _2G) & 0xFFFFFFFF) - _2G))
+
+
+_LOADS = {(1, False): "Load8", (2, False): "Load16", (4, False): "Load32",
+          (1, True): "Load8S", (2, True): "Load16S", (4, True): "Load32"}
+_STORES = {1: "Store8", 2: "Store16", 4: "Store32"}
+_2G = 1 << 31                # displacements are kept signed (-2**31 <= disp < 2**31)
 
 
 LIFTERS: dict[str, Callable] = {}
@@ -416,28 +429,33 @@ _LS = {"LDR": (4, False, True), "LDRB": (1, False, True), "LDRH": (2, False, Tru
 
 
 def _address(c: Ctx, i):
-    """(access address, writeback value) for imm / reg / literal forms."""
+    """(base, displacement, writeback value) of an access in imm / reg / literal form: the
+    address is base + displacement. An immediate offset without writeback stays a
+    displacement of the access (no Add operation)."""
     b = c.b
     form = i.name.rsplit("_", 1)[1]
     if form == "lit":
         base = c.pc_value() & ~3
-        return Const((base + i.imm32 if i.add else base - i.imm32) & 0xFFFFFFFF), None
+        return Const((base + i.imm32 if i.add else base - i.imm32) & 0xFFFFFFFF), 0, None
     rn = c.r(i.n)
+    index = _g(i, "index", True)
+    wback = _g(i, "wback", False)
     if form == "imm":
+        if not wback:
+            return rn, (i.imm32 if i.add else -i.imm32) if index else 0, None
         off = Const(i.imm32)
     else:
         off, _ = c.shift_c(c.r(i.m), _g(i, "shift_t", 0), _g(i, "shift_n", 0), Const(0))
     offset_addr = b.emit("Add" if i.add else "Sub", rn, off)
-    addr = offset_addr if _g(i, "index", True) else rn
-    return addr, (offset_addr if _g(i, "wback", False) else None)
+    return (offset_addr if index else rn), 0, (offset_addr if wback else None)
 
 
 def _ldst(c: Ctx, i) -> None:
     stem = i.name.rsplit("_", 1)[0]
     size, signed, is_load = _LS[stem]
-    addr, wb = _address(c, i)
+    addr, disp, wb = _address(c, i)
     if is_load:
-        v = c.load(size, addr, signed)
+        v = c.load(size, addr, signed, disp)
         if wb is not None:
             c.set_r(i.n, wb)
         if i.t == 15:
@@ -445,7 +463,7 @@ def _ldst(c: Ctx, i) -> None:
         c.set_r(i.t, v)
     else:
         v = c.r(i.t)
-        c.store(size, addr, v)
+        c.store(size, addr, v, disp)
         if wb is not None:
             c.set_r(i.n, wb)
 
@@ -457,19 +475,17 @@ for _stem in _LS:
 
 @lifter("LDRD_imm", "LDRD_lit", "STRD_imm", "LDRD_reg", "STRD_reg")
 def _ldstd(c: Ctx, i) -> None:
-    addr, wb = _address(c, i)
-    b = c.b
-    hi_addr = b.emit("Add", addr, Const(4))
+    addr, disp, wb = _address(c, i)
     if i.name.startswith("LDRD"):
-        lo, hi = c.load(4, addr), c.load(4, hi_addr)
+        lo, hi = c.load(4, addr, disp=disp), c.load(4, addr, disp=disp + 4)
         if wb is not None:
             c.set_r(i.n, wb)
         c.set_r(i.t, lo)
         c.set_r(i.t2, hi)
     else:
         lo, hi = c.r(i.t), c.r(i.t2)
-        c.store(4, addr, lo)
-        c.store(4, hi_addr, hi)
+        c.store(4, addr, lo, disp)
+        c.store(4, addr, hi, disp + 4)
         if wb is not None:
             c.set_r(i.n, wb)
 
@@ -485,20 +501,14 @@ def _ldm(c: Ctx, i) -> None:
     wback = True if name in ("PUSH", "POP") else bool(i.wback)
     mode = {"PUSH": "DB", "POP": "IA", "LDM": "IA", "STM": "IA"}.get(name, name[-2:])
     rn = c.r(n)
-    if mode == "IA":
-        start = rn
-    elif mode == "IB":
-        start = b.emit("Add", rn, Const(4))
-    else:
-        start = b.emit("Sub", rn, Const(4 * count - (4 if mode == "DA" else 0)))
-    def new_base():                        # the write-back value (DB: the start address)
-        if mode == "DB":
-            return start
+    # The accesses are rn + displacement (no address operations); only the write-back value
+    # is computed.
+    start = {"IA": 0, "IB": 4, "DA": 4 - 4 * count, "DB": -4 * count}[mode]
+    def new_base():
         return b.emit("Add" if mode in ("IA", "IB") else "Sub", rn, Const(4 * count))
     is_load = name.startswith(("LDM", "POP"))
     if is_load:
-        vals = [c.load(4, b.emit("Add", start, Const(4 * k)) if k else start)
-                for k in range(count)]
+        vals = [c.load(4, rn, disp=start + 4 * k) for k in range(count)]
         if wback and not (i.registers >> n & 1):
             c.set_r(n, new_base())
         pc_val = None
@@ -511,7 +521,7 @@ def _ldm(c: Ctx, i) -> None:
             c.write_pc(pc_val, interwork=True)
     else:
         for k, r in enumerate(regs):
-            c.store(4, b.emit("Add", start, Const(4 * k)) if k else start, c.r(r))
+            c.store(4, rn, c.r(r), start + 4 * k)
         if wback:
             c.set_r(n, new_base())
 
@@ -526,8 +536,7 @@ EXCL_LO, EXCL_HI = 19, 20
 @lifter("LDREX", "LDREXB", "LDREXH")
 def _ldrex(c: Ctx, i) -> None:
     size = {"LDREX": 4, "LDREXB": 1, "LDREXH": 2}[i.name]
-    addr = c.b.emit("Add", c.r(i.n), Const(_g(i, "imm32", 0)))
-    v = c.load(size, addr)
+    v = c.load(size, c.r(i.n), disp=_g(i, "imm32", 0))
     c.set_r(i.t, v)
     c.b.emit("SetReg", v, attr=EXCL_LO)
 
@@ -608,14 +617,13 @@ def _vldr(c: Ctx, i) -> None:
     """VFP loads/stores move bits: two words for a D register, one for an S register."""
     b = c.b
     base = Const(c.pc_value() & ~3) if i.n == 15 else c.r(i.n)
-    addr = b.emit("Add" if i.add else "Sub", base, Const(i.imm32))
+    disp = i.imm32 if i.add else -i.imm32
     regs = [32 + i.d] if i.single_reg else [32 + 2 * i.d, 33 + 2 * i.d]
     for k, sreg in enumerate(regs):
-        a = b.emit("Add", addr, Const(4 * k)) if k else addr
         if i.name == "VLDR":
-            b.emit("SetReg", c.load(4, a), attr=sreg)
+            b.emit("SetReg", c.load(4, base, disp=disp + 4 * k), attr=sreg)
         else:
-            c.store(4, a, b.emit("GetReg", attr=sreg))
+            c.store(4, base, b.emit("GetReg", attr=sreg), disp + 4 * k)
 
 
 @lifter("UADD8", "USUB8", "UQADD8", "UQSUB8")
@@ -672,7 +680,7 @@ def _tb(c: Ctx, i) -> None:
 @lifter("LDREXD")
 def _ldrexd(c: Ctx, i) -> None:
     addr = c.r(i.n)
-    lo, hi = c.load(4, addr), c.load(4, c.b.emit("Add", addr, Const(4)))
+    lo, hi = c.load(4, addr), c.load(4, addr, disp=4)
     c.set_r(i.t, lo)
     c.set_r(i.t2, hi)
     c.b.emit("SetReg", lo, attr=EXCL_LO)

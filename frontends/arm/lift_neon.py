@@ -43,11 +43,10 @@ def _neon(c: Ctx, i) -> None:
         # :64/:128/:256 hint: a misaligned address is an alignment fault (SIGBUS)
         b.emit("AlignCheck", base, attr=(i.addr, (4 << align) - 1))
     for k in range(2 * regs):
-        a = b.emit("Add", base, Const(4 * k)) if k else base
         if load:
-            set_s(c, 2 * d + k, c.load(4, a))
+            set_s(c, 2 * d + k, c.load(4, base, disp=4 * k))
         else:
-            c.store(4, a, get_s(c, 2 * d + k))
+            c.store(4, base, get_s(c, 2 * d + k), 4 * k)
     if m == 13:
         c.set_r(n, b.emit("Add", base, Const(8 * regs)))
     elif m != 15:

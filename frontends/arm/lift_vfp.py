@@ -214,10 +214,9 @@ def _vldm(c: Ctx, i) -> None:
     addr = base if i.add else b.emit("Sub", base, Const(i.imm32))
     load = i.name in ("VLDM", "VPOP")
     for k in range(words):
-        a = b.emit("Add", addr, Const(4 * k)) if k else addr
         if load:
-            set_s(c, first + k, c.load(4, a))
+            set_s(c, first + k, c.load(4, addr, disp=4 * k))
         else:
-            c.store(4, a, get_s(c, first + k))
+            c.store(4, addr, get_s(c, first + k), 4 * k)
     if i.wback:
         c.set_r(i.n, b.emit("Add" if i.add else "Sub", base, Const(i.imm32)))

@@ -67,6 +67,7 @@ def _slot(i: int):
 _U32 = struct.Struct("<I").pack
 _S32 = struct.Struct("<i").pack
 _S32_INTO = struct.Struct("<i").pack_into
+_S8 = struct.Struct("<b").pack
 _JE_REL32 = b"\x0f\x84\0\0\0\0"       # je rel32 (field filled in later)
 _JNE_REL32 = b"\x0f\x85\0\0\0\0"      # jne rel32 (field filled in later)
 MASK32 = 0xFFFFFFFF
@@ -158,6 +159,11 @@ _BY_KIND = {"get": _GET_CODE, "set": _SET_CODE, "getf": _GETF_CODE, "setf": _SET
 # spill slot only when all are taken. None of them is pinned or used as scratch: the entry
 # trampoline saves rbx/r12, and native code never calls C (rsi, rdi, r8-r11 are free).
 ALLOC_REGS = (RBX, RSI, RDI, R8, R9, R10, R11, R12)
+# lea eax, [reg + disp8 / disp32] (the displacement appended)
+_LEA8 = {r: _enc_prefix(lambda a, r=r: a.lea(RAX, mem(GPR[r], 0x7F)), 1)
+         for r in (RAX,) + ALLOC_REGS}
+_LEA32 = {r: _enc_prefix(lambda a, r=r: a.lea(RAX, mem(GPR[r], 0x12345678)))
+          for r in (RAX,) + ALLOC_REGS}
 NOWHERE = -2                 # a value nobody reads: not kept anywhere
 IN_SLOT = -1
 _MOV32 = {(d, s): _enc(lambda a, d=d, s=s: a.mov(d, s)) for d in GPR for s in GPR}
@@ -844,9 +850,25 @@ class Emitter(VfpEmitter):
         self.load(a, RAX)
         return RAX
 
-    def _load(self, i, op, size, signed):
+    def _access_reg(self, op) -> int:
+        """The register holding a memory op's address: its operand's register, or eax =
+        operand + displacement (a 32-bit ``lea``: it wraps as the guest's address does)."""
         ra = self._addr_reg(op.args[0])
-        self._check(ra, size, PERM_R, op.attr)
+        disp = op.attr[1]
+        if disp:
+            buf = self.buf
+            if -128 <= disp < 128:
+                buf += _LEA8[ra]
+                buf += _S8(disp)
+            else:
+                buf += _LEA32[ra]
+                buf += _S32(disp)
+            return RAX
+        return ra
+
+    def _load(self, i, op, size, signed):
+        ra = self._access_reg(op)
+        self._check(ra, size, PERM_R, op.attr[0])
         d = self.loc[i]
         signed = signed and size < 4
         if ra == RAX and d < 0:
@@ -884,8 +906,8 @@ class Emitter(VfpEmitter):
         self._load(i, op, 2, True)
 
     def _store(self, i, op, size):
-        ra = self._addr_reg(op.args[0])
-        self._check(ra, size, PERM_W, op.attr)
+        ra = self._access_reg(op)
+        self._check(ra, size, PERM_W, op.attr[0])
         v = op.args[1]
         hv = self.loc[v.index] if v.__class__ is Ref else IN_SLOT
         if hv < 0:
