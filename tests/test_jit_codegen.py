@@ -3,7 +3,7 @@ allocator (IR values in host registers, spill slots when more are live than ther
 registers) and the one-probe page-permission check (a "this page and the next" bit)."""
 from __future__ import annotations
 
-from translator.jit.ir import Block, Const, Link
+from translator.jit.ir import Block, Const, Link, LinkCond
 from translator.jit.x86emit import ALLOC_REGS, IN_SLOT, NOWHERE, Emitter
 from translator.memory import PROT_NONE, PROT_READ, PROT_WRITE
 
@@ -212,3 +212,78 @@ def test_conditions_from_flag_bytes_match_the_architecture(cond):
             assert (jit.state.r[0], jit.state.r[1], jit.state.r[2]) == (want,) * 3, nzcv
         finally:
             mem.close()
+
+
+_EDGES = (0, 1, 5, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
+
+
+def _flags_after(producer: str, a: int, b: int, c_in: int, v_in: int) -> tuple[int, ...]:
+    """ARM's NZCV after CMP a, b / ADDS a, b (carry in c_in: ADCS) / MOVS a."""
+    if producer == "sub":
+        r = (a - b) & 0xFFFFFFFF
+        return r >> 31, int(r == 0), int(a >= b), ((a ^ b) & (a ^ r)) >> 31
+    if producer == "add":
+        total = a + b + c_in
+        r = total & 0xFFFFFFFF
+        return r >> 31, int(r == 0), total >> 32, (~(a ^ b) & (a ^ r)) >> 31 & 1
+    return a >> 31, int(a == 0), c_in, v_in
+
+
+@pytest.mark.parametrize("terminal", ["exit_if", "link_cond"])
+@pytest.mark.parametrize("producer", ["sub", "add", "nz"])
+@pytest.mark.parametrize("cond", range(14))
+def test_conditions_fused_with_flag_setting_match_the_architecture(cond, producer, terminal):
+    """Host-flag fusion: right after SubFlags (CMP), AddCFlags (ADDS/ADCS) or SetNZ (MOVS),
+    with only moves between, a condition the x86 flags express is one jcc / setcc on them
+    (the others test the flag bytes). CondHolds, SkipUnless (twice, the second across the
+    first one's label), ExitIf and LinkCond agree with the ARM ARM's ConditionPassed, for
+    edge values, and the guest flags are stored."""
+    for a in _EDGES:
+        for bv in _EDGES:
+            c_in, v_in = (a ^ bv) & 1, (a >> 1 ^ bv) & 1
+            n, z, c, v = _flags_after(producer, a, bv, c_in, v_in)
+
+            def block():
+                b = Block(0, False)
+                x, y = b.emit("GetReg", attr=3), b.emit("GetReg", attr=4)
+                b.emit("SetFlag", Const(c_in), attr="C")
+                b.emit("SetFlag", Const(v_in), attr="V")
+                if producer == "sub":
+                    b.emit("SubFlags", x, y, attr="NZCV")
+                elif producer == "add":
+                    b.emit("SetReg", b.emit("AddCFlags", x, y, b.emit("GetFlag", attr="C"),
+                                            attr="NZCV"), attr=6)
+                else:
+                    b.emit("SetNZ", x, attr="NZ")
+                b.emit("SetReg", b.emit("CondHolds", attr=cond), attr=0)
+                for reg in (1, 5):
+                    skip = b.new_label()
+                    b.emit("SkipUnless", attr=(cond, skip))
+                    b.emit("SetReg", Const(1), attr=reg)
+                    b.emit("Label", attr=skip)
+                if terminal == "exit_if":
+                    b.emit("ExitIf", attr=(cond, Link(0x3000, False), 1))
+                    b.terminal = Link(0x2000, False)
+                else:
+                    b.terminal = LinkCond(cond, Link(0x3000, False), Link(0x2000, False))
+                b.guest_insns = 1
+                return b
+
+            def taken():
+                b = Block(0, False)
+                b.emit("SetReg", Const(1), attr=2)
+                b.terminal = Link(0x2000, False)
+                b.guest_insns = 1
+                return b
+
+            jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: taken})
+            try:
+                jit.start(0x1000, 0x18000, {"r0": 7, "r1": 0, "r2": 0, "r3": a, "r4": bv,
+                                            "r5": 0})
+                jit.run(k)
+                s = jit.state
+                want = int(_arm_cond_holds(cond, n, z, c, v))
+                assert [s.r[0], s.r[1], s.r[5], s.r[2]] == [want] * 4, (hex(a), hex(bv))
+                assert (s.n, s.z, s.c, s.v) == (n, z, c, v)
+            finally:
+                mem.close()

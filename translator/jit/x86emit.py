@@ -259,13 +259,22 @@ class Emitter(VfpEmitter):
         self.loc = self._allocate(block)
         keep = block.keep
         self._side: list[tuple] = []      # ExitIf: (rel32 field, Link, instructions not run)
+        # Host-flag fusion: self._hf is (op index, its _*_CC table) for the flag-setting
+        # operation whose x86 flags are still live (only operations in _HF_KEEP came after
+        # it): a condition the table maps is one jcc / setcc on them.
+        self._hf = None
+        self._lab_hf: dict = {}           # label -> _hf where SkipUnless jumped to it
+        keeps = _HF_KEEP
         ops = self._ops
         for i, op in enumerate(block.ops):
             if keep is not None and not keep[i]:
                 continue                  # dropped by optimize(compact=False)
-            fn = ops.get(op.opcode)
+            opc = op.opcode
+            if opc not in keeps:
+                self._hf = None
+            fn = ops.get(opc)
             if fn is None:
-                fn = ops[op.opcode] = getattr(self, "op_" + op.opcode)
+                fn = ops[opc] = getattr(self, "op_" + opc)
             fn(i, op, labels)
         self.terminal(block, out)
         return out
@@ -551,6 +560,7 @@ class Emitter(VfpEmitter):
         for f in op.attr:
             buf += _SETCC_FLAG[f]
         self.store(i)                      # a mov: the flags stay
+        self._hf = (i, _ADD_CC)
 
     def op_SubFlags(self, i, op, labels):
         """a - b with sub (cmp when only the flags are wanted and a is in a register); the
@@ -585,6 +595,7 @@ class Emitter(VfpEmitter):
             self._alu(i, op, "sub", False)      # ends with the sub (or a mov after it)
         for f in op.attr:
             buf += _SETCC_SUB[f]
+        self._hf = (i, _SUB_CC)                 # (setcc leaves the x86 flags alone)
 
     def op_SetNZ(self, i, op, labels):
         v = op.args[0]
@@ -595,6 +606,7 @@ class Emitter(VfpEmitter):
         self.buf += _TEST_SELF[h]
         for f in op.attr:
             self.buf += _SETCC_FLAG[f]
+        self._hf = (i, _NZ_CC)
 
     def op_AddC(self, i, op, labels):
         """a + b + cin (no flags: flag-setting arithmetic is AddCFlags)."""
@@ -784,8 +796,23 @@ class Emitter(VfpEmitter):
             self.asm.and_(RAX, 1)
             self.store(i)
 
+    def _fused_cc(self, cond: int):
+        """The x86 condition for ARM ``cond`` on the live x86 flags (None: test the flag
+        bytes, which changes the x86 flags: fusion ends)."""
+        hf = self._hf
+        if hf is not None:
+            cc = hf[1][cond]
+            if cc is not None:
+                return cc
+            self._hf = None
+        return None
+
     def op_CondHolds(self, i, op, labels):
-        self.cond_to_eax(op.attr)
+        cc = self._fused_cc(op.attr)
+        if cc is not None:
+            self.buf += _SETCC_EAX[cc]
+        else:
+            self.cond_to_eax(op.attr)
         self.store(i)
 
     def op_Select(self, i, op, labels):
@@ -947,8 +974,13 @@ class Emitter(VfpEmitter):
             return
         a = self.asm
         target = labels.setdefault(lab, a.label())
-        test, cc = _COND_TEST[cond]
-        self.buf += test
+        cc = self._fused_cc(cond)
+        hf = self._hf                           # (as the jump leaves them)
+        seen = self._lab_hf.get(lab, hf)
+        self._lab_hf[lab] = hf if seen == hf else -1
+        if cc is None:
+            test, cc = _COND_TEST[cond]
+            self.buf += test
         a.jcc(cc ^ 1, target)                   # (x86 conditions invert with their low bit)
 
     def op_ExitIf(self, i, op, labels):
@@ -957,8 +989,10 @@ class Emitter(VfpEmitter):
         the block's instructions that did not run."""
         cond, link, done = op.attr
         buf = self.buf
-        test, cc = _COND_TEST[cond]
-        buf += test
+        cc = self._fused_cc(cond)
+        if cc is None:
+            test, cc = _COND_TEST[cond]
+            buf += test
         buf += _JCC_REL32[cc]
         self._side.append((len(buf) - 4, link, self._guest_insns - done))
 
@@ -989,6 +1023,8 @@ class Emitter(VfpEmitter):
 
     def op_Label(self, i, op, labels):
         self.asm.bind(labels.setdefault(op.attr, self.asm.label()))
+        if self._lab_hf.pop(op.attr, self._hf) != self._hf:
+            self._hf = None                     # the paths that meet here differ
 
     # ---- leaving the block ------------------------------------------------------------------
     def _exit(self, reason: int) -> None:
@@ -1054,8 +1090,10 @@ class Emitter(VfpEmitter):
             self._link(t, out)
         elif isinstance(t, LinkCond):
             buf = self.buf
-            test, cc = _COND_TEST[t.cond]
-            buf += test
+            cc = self._fused_cc(t.cond)
+            if cc is None:
+                test, cc = _COND_TEST[t.cond]
+                buf += test
             buf += _JCC_REL32[cc ^ 1]
             not_taken = len(buf) - 4
             self._link(t.taken, out)
@@ -1184,6 +1222,19 @@ _JCC_REL32 = [bytes((0x0F, 0x80 | cc)) + b"\0\0\0\0" for cc in range(16)]   # fi
 _SETCC_EAX = [_enc(lambda a, cc=cc: (a.setcc(cc, RAX), a.movzx(RAX, RAX, 32, 8)))
               for cc in range(16)]
 _TEST_SELF = {r: _enc(lambda a, r=r: a.test(r, r)) for r in GPR}
+# ARM condition -> x86 condition on the x86 flags a flag-setting operation leaves, when they
+# are exactly ARM's: cmp/sub a, b (SubFlags, C being NOT borrow: AE), add/adc (AddCFlags: C
+# is CF; HI and LS have no x86 condition), test v, v (SetNZ: N and Z only). None: unmapped.
+_SUB_CC = (CC.E, CC.NE, CC.AE, CC.B, CC.S, CC.NS, CC.O, CC.NO, CC.A, CC.BE, CC.GE, CC.L, CC.G,
+           CC.LE)
+_ADD_CC = (CC.E, CC.NE, CC.B, CC.AE, CC.S, CC.NS, CC.O, CC.NO, None, None, CC.GE, CC.L, CC.G,
+           CC.LE)
+_NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
+# Operations whose code leaves the x86 flags alone (moves, jcc, setcc): host-flag fusion
+# survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused, there
+# was nothing to keep); Label checks the paths that meet there itself.
+_HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
+                      "Label"})
 
 
 def _setcc_flags(carry: CC) -> dict[str, bytes]:
