@@ -234,10 +234,11 @@ def _flags_after(producer: str, a: int, b: int, c_in: int, v_in: int) -> tuple[i
 @pytest.mark.parametrize("cond", range(14))
 def test_conditions_fused_with_flag_setting_match_the_architecture(cond, producer, terminal):
     """Host-flag fusion: right after SubFlags (CMP), AddCFlags (ADDS/ADCS) or SetNZ (MOVS),
-    with only moves between, a condition the x86 flags express is one jcc / setcc on them
-    (the others test the flag bytes). CondHolds, SkipUnless (twice, the second across the
-    first one's label), ExitIf and LinkCond agree with the ARM ARM's ConditionPassed, for
-    edge values, and the guest flags are stored."""
+    with only moves and lea (Add, Sub of a constant) between, a condition the x86 flags
+    express is one jcc / setcc on them (the others test the flag bytes). CondHolds,
+    SkipUnless (twice, the second across the first one's label, then once more after a
+    region whose sub changes the x86 flags), ExitIf and LinkCond agree with the ARM ARM's
+    ConditionPassed, for edge values, and the guest flags are stored."""
     for a in _EDGES:
         for bv in _EDGES:
             c_in, v_in = (a ^ bv) & 1, (a >> 1 ^ bv) & 1
@@ -255,11 +256,16 @@ def test_conditions_fused_with_flag_setting_match_the_architecture(cond, produce
                                             attr="NZCV"), attr=6)
                 else:
                     b.emit("SetNZ", x, attr="NZ")
+                b.emit("SetReg", b.emit("Add", x, Const(0x80000000)), attr=8)
+                b.emit("SetReg", b.emit("Sub", x, Const(3)), attr=9)
                 b.emit("SetReg", b.emit("CondHolds", attr=cond), attr=0)
-                for reg in (1, 5):
+                b.emit("SetReg", b.emit("Add", x, y), attr=10)
+                for reg in (1, 5, 11):
                     skip = b.new_label()
                     b.emit("SkipUnless", attr=(cond, skip))
                     b.emit("SetReg", Const(1), attr=reg)
+                    if reg == 5:                # a sub: the x86 flags change on one path
+                        b.emit("SetReg", b.emit("Sub", y, x), attr=12)
                     b.emit("Label", attr=skip)
                 if terminal == "exit_if":
                     b.emit("ExitIf", attr=(cond, Link(0x3000, False), 1))
@@ -279,11 +285,15 @@ def test_conditions_fused_with_flag_setting_match_the_architecture(cond, produce
             jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: taken})
             try:
                 jit.start(0x1000, 0x18000, {"r0": 7, "r1": 0, "r2": 0, "r3": a, "r4": bv,
-                                            "r5": 0})
+                                            "r5": 0, "r11": 0, "r12": 0})
                 jit.run(k)
                 s = jit.state
                 want = int(_arm_cond_holds(cond, n, z, c, v))
-                assert [s.r[0], s.r[1], s.r[5], s.r[2]] == [want] * 4, (hex(a), hex(bv))
+                assert [s.r[0], s.r[1], s.r[5], s.r[11], s.r[2]] == [want] * 5, \
+                    (hex(a), hex(bv))
+                assert [s.r[8], s.r[9], s.r[10], s.r[12]] == [
+                    (a + 0x80000000) & 0xFFFFFFFF, (a - 3) & 0xFFFFFFFF, (a + bv) & 0xFFFFFFFF,
+                    (bv - a) & 0xFFFFFFFF if want else 0]
                 assert (s.n, s.z, s.c, s.v) == (n, z, c, v)
             finally:
                 mem.close()

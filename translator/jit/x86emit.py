@@ -524,11 +524,61 @@ class Emitter(VfpEmitter):
         buf += code
         return True
 
+    def _lea(self, i, x, y, disp: int) -> None:
+        """Value i = x + y + disp (y a value or None) with one 32-bit lea, which wraps as
+        the guest's arithmetic does and leaves the x86 flags alone (host-flag fusion)."""
+        hx = self.home(x)
+        if hx is None:
+            self.load(x, RAX)
+            hx = RAX
+        d = self.loc[i]
+        dst = d if d >= 0 else RAX
+        buf = self.buf
+        if y is not None:
+            hy = self.home(y)
+            if hy is None:
+                self.load(y, RCX)
+                hy = RCX
+            key = ("lea", dst, hx, hy)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda a: a.lea(GPR[dst], mem(GPR[hx], 0, GPR[hy])))
+            buf += code
+        elif not disp:
+            if hx != dst:
+                buf += _MOV32[dst, hx]
+        else:
+            disp = ((disp + 0x80000000) & MASK32) - 0x80000000
+            small = -128 <= disp < 128
+            key = ("leai8" if small else "leai", dst, hx)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _MEMO[key] = _enc_prefix(
+                    lambda a: a.lea(GPR[dst], mem(GPR[hx], 0x7F if small else 0x12345678)),
+                    1 if small else 4)
+            buf += code
+            buf += _S8(disp) if small else _S32(disp)
+        if d < 0:
+            self.store(i)
+
     def op_Add(self, i, op, labels):
-        self._alu(i, op, "add", True)
+        a, b = op.args
+        if a.__class__ is Const:
+            a, b = b, a
+        if a.__class__ is Const:
+            self._lea(i, Const((a.value + b.value) & MASK32), None, 0)
+        elif b.__class__ is Const:
+            self._lea(i, a, None, b.value)
+        else:
+            self._lea(i, a, b, 0)
 
     def op_Sub(self, i, op, labels):
-        self._alu(i, op, "sub", False)
+        a, b = op.args
+        if b.__class__ is Const and a.__class__ is not Const:
+            self._lea(i, a, None, -b.value)
+        else:
+            self._hf = None                     # (a sub changes the x86 flags)
+            self._alu(i, op, "sub", False)
 
     def op_And(self, i, op, labels):
         self._alu(i, op, "and", True)
@@ -1230,11 +1280,12 @@ _SUB_CC = (CC.E, CC.NE, CC.AE, CC.B, CC.S, CC.NS, CC.O, CC.NO, CC.A, CC.BE, CC.G
 _ADD_CC = (CC.E, CC.NE, CC.B, CC.AE, CC.S, CC.NS, CC.O, CC.NO, None, None, CC.GE, CC.L, CC.G,
            CC.LE)
 _NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
-# Operations whose code leaves the x86 flags alone (moves, jcc, setcc): host-flag fusion
-# survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused, there
-# was nothing to keep); Label checks the paths that meet there itself.
+# Operations whose code leaves the x86 flags alone (moves, lea, jcc, setcc): host-flag
+# fusion survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused,
+# there was nothing to keep); Label checks the paths that meet there itself; Add is a lea, and
+# so is Sub of a constant (op_Sub ends fusion otherwise).
 _HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
-                      "Label"})
+                      "Label", "Add", "Sub"})
 
 
 def _setcc_flags(carry: CC) -> dict[str, bytes]:
