@@ -149,10 +149,10 @@ def test_memory_and_fault():
     def block():
         b = Block(0, False)
         addr = b.emit("GetReg", attr=2)
-        b.emit("Store32", addr, Const(0x11223344), attr=(0x1000, 0))
-        b.emit("SetReg", b.emit("Load16S", b.emit("Add", addr, Const(2)), attr=(0x1004, 0)), attr=0)
-        b.emit("SetReg", b.emit("Load8", addr, attr=(0x1008, 2)), attr=1)
-        b.emit("SetReg", b.emit("Load32", Const(0x30000), attr=(0x100c, 0)), attr=3)   # unmapped
+        b.emit("Store32", addr, Const(0x11223344), attr=(0x1000, 0, None))
+        b.emit("SetReg", b.emit("Load16S", b.emit("Add", addr, Const(2)), attr=(0x1004, 0, None)), attr=0)
+        b.emit("SetReg", b.emit("Load8", addr, attr=(0x1008, 2, None)), attr=1)
+        b.emit("SetReg", b.emit("Load32", Const(0x30000), attr=(0x100c, 0, None)), attr=3)   # unmapped
         b.terminal = Link(0x2000, False)
         b.guest_insns = 4
         return b
@@ -174,7 +174,7 @@ def test_displacement_wraps_like_guest_address(base, disp, addr):
     faults at the wrapped guest address (never reaching host memory past the window)."""
     def block():
         b = Block(0, False)
-        b.emit("SetReg", b.emit("Load32", b.emit("GetReg", attr=2), attr=(0x1000, disp)),
+        b.emit("SetReg", b.emit("Load32", b.emit("GetReg", attr=2), attr=(0x1000, disp, None)),
                attr=0)
         b.terminal = Link(0x2000, False)
         return b
@@ -189,8 +189,8 @@ def test_displacement_reads_the_displaced_word():
         b = Block(0, False)
         base = b.emit("GetReg", attr=2)
         for r, disp in ((0, -4), (1, 0x7c), (3, 0x1000)):
-            b.emit("SetReg", b.emit("Load32", base, attr=(0x1000, disp)), attr=r)
-        b.emit("Store16", base, Const(0xBEEF), attr=(0x1004, -0x100))
+            b.emit("SetReg", b.emit("Load32", base, attr=(0x1000, disp, None)), attr=r)
+        b.emit("Store16", base, Const(0xBEEF), attr=(0x1004, -0x100, None))
         b.terminal = Link(0x2000, False)
         return b
     jit, k, mem = make({0x1000: block, 0x2000: exit_block})
@@ -205,7 +205,7 @@ def test_displacement_reads_the_displaced_word():
 def test_store_to_readonly_page_faults():
     def block():
         b = Block(0, False)
-        b.emit("Store8", Const(0x20000), Const(1), attr=(0x1000, 0))
+        b.emit("Store8", Const(0x20000), Const(1), attr=(0x1000, 0, None))
         b.terminal = Link(0x2000, False)
         return b
     jit, k, mem = make({0x1000: block, 0x2000: exit_block})

@@ -17,7 +17,7 @@ def _wide_block() -> Block:
     order so the spilled ones are read back last; plus one value nobody reads."""
     b = Block(0, False)
     vals = [b.emit("Add", b.emit("GetReg", attr=k % 8), Const(k)) for k in range(20)]
-    b.emit("Load32", Const(0x10000), attr=(0, 0))           # result unused: kept for its fault
+    b.emit("Load32", Const(0x10000), attr=(0, 0, None))     # result unused: kept for its fault
     acc = vals[-1]
     for v in reversed(vals[:-1]):
         acc = b.emit("Xor", b.emit("Mul", acc, Const(3)), v)
@@ -80,9 +80,9 @@ def _run_access(op: str, addr: int, setup) -> tuple:
         b = Block(0, False)
         a = b.emit("GetReg", attr=1)
         if op.startswith("Load"):
-            b.emit("SetReg", b.emit(op, a, attr=(0x1000, 0)), attr=0)
+            b.emit("SetReg", b.emit(op, a, attr=(0x1000, 0, None)), attr=0)
         else:
-            b.emit(op, a, Const(0x55667788), attr=(0x1000, 0))
+            b.emit(op, a, Const(0x55667788), attr=(0x1000, 0, None))
         b.terminal = Link(0x2000, False)
         b.guest_insns = 1
         return b
@@ -129,7 +129,7 @@ def test_fault_stub_for_every_address_register(k, addr, want):
         b = Block(0, False)
         live = [b.emit("GetReg", attr=2 + j) for j in range(k)]     # hold ALLOC_REGS[:k]
         a = b.emit("GetReg", attr=1)
-        b.emit("SetReg", b.emit("Load16", a, attr=(0x1234, 0)), attr=0)
+        b.emit("SetReg", b.emit("Load16", a, attr=(0x1234, 0, None)), attr=0)
         for j, v in enumerate(live):
             b.emit("SetReg", b.emit("Add", v, Const(1)), attr=2 + j)
         b.terminal = Link(0x2000, False)
@@ -297,3 +297,68 @@ def test_conditions_fused_with_flag_setting_match_the_architecture(cond, produce
                 assert (s.n, s.z, s.c, s.v) == (n, z, c, v)
             finally:
                 mem.close()
+
+
+# ---- one probe per instruction: LDM/STM/PUSH/POP words share their first word's check ------
+def _run_code(src: str, regs: dict, thumb: bool = False):
+    """Assemble ``src`` (ending in exit_group), run it on the JIT with the ARM front end, code
+    at 0x10000 and one data page at 0x20000 (0x1f000 and 0x21000 unmapped, the page filled
+    with its offsets as words); (exit, registers, data page, stats)."""
+    from keystone import KS_ARCH_ARM, KS_MODE_ARM, KS_MODE_THUMB, Ks
+
+    from frontends.arm import abi
+    from translator.backends.jit_backend import JitBackend
+    from translator.linux.fdtable import FdTable
+    from translator.linux.kernel import Kernel
+    from translator.memory import PROT_EXEC, GuestMemory
+    import io
+    ks = Ks(KS_ARCH_ARM, KS_MODE_THUMB if thumb else KS_MODE_ARM)
+    code = bytes(ks.asm(src + f"; mov r7, #{abi.SYSCALLS['exit_group']}; svc #0", 0x10000)[0])
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    try:
+        mem.map(0x10000, 0x1000, PROT_READ | PROT_EXEC)
+        mem.write(0x10000, code, force=True)
+        mem.map(0x20000, 0x1000, PROT_READ | PROT_WRITE)
+        mem.write(0x20000, b"".join((0x20000 + 4 * k).to_bytes(4, "little")
+                                    for k in range(1024)))
+        jit = JitBackend(abi, mem)
+        k = Kernel(abi, mem, FdTable(), log=io.StringIO())
+        k.cpu = jit
+        jit.start(0x10000 | int(thumb), 0x20800, regs)
+        end = jit.run(k)
+        return end, list(jit.state.r), mem.read(0x20000, 0x1000), jit.stats()
+    finally:
+        mem.close()
+
+
+def test_ldm_at_the_end_of_a_mapping_runs_natively():
+    """Four words ending exactly at the mapping's end: the shared probe fails (nothing is
+    mapped after the page), the stub checks the span's pages and the LDM goes on natively."""
+    end, r, _, st = _run_code("ldm r9, {r0, r1, r2, r3}", {"r9": 0x20FF0})
+    assert end.signal == 0 and r[:4] == [0x20FF0, 0x20FF4, 0x20FF8, 0x20FFC]
+    assert st["fallback_instructions"] == 0 and st["guest_instructions"] == 3
+
+
+@pytest.mark.parametrize("src, regs, addr, pc, done", [
+    ("ldm r9, {r0, r1, r2, r3}", {"r9": 0x20FF8}, 0x21000, 0x10000, 0),
+    ("add r5, r5, #1; stmdb r9!, {r0, r1, r2, r3}", {"r9": 0x20008}, 0x1FFF8, 0x10004, 1),
+    ("add r5, r5, #1; ldrd r0, r1, [r9, #4]", {"r9": 0x20FF8}, 0x21000, 0x10004, 1),
+])
+def test_ldm_stm_crossing_the_end_of_a_mapping_fault_at_the_first_bad_word(src, regs, addr,
+                                                                            pc, done):
+    """A span that reaches an unmapped page: the instruction is left to the interpreter,
+    which faults at the first word that is not mapped, with the state before the instruction
+    (the base not written back) and the instructions before it counted."""
+    end, r, _, st = _run_code(src, dict(regs, r0=1, r1=2, r2=3, r3=4, r5=0))
+    assert (end.signal, end.addr, end.pc) == (11, addr, pc)
+    assert r[:4] == [1, 2, 3, 4] and r[9] == regs["r9"] and r[5] == done
+    assert st["guest_instructions"] == done
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_stm_crossing_the_end_of_a_mapping_stores_the_words_before_the_fault(thumb):
+    end, r, data, _ = _run_code("stm r9!, {r0, r1, r2, r3}",
+                                {"r9": 0x20FF8, "r0": 11, "r1": 22, "r2": 33, "r3": 44},
+                                thumb)
+    assert (end.signal, end.addr) == (11, 0x21000) and r[9] == 0x20FF8
+    assert data[0xFF8:] == (11).to_bytes(4, "little") + (22).to_bytes(4, "little")

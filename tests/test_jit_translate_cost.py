@@ -41,7 +41,7 @@ def _random_block(rng: random.Random, cls=Block) -> Block:
         elif k < 0.6:
             vals.append(b.emit("CondHolds", attr=rng.randrange(15)))
         elif k < 0.65:
-            vals.append(b.emit("Load32", rng.choice(vals), attr=(0, 0)))
+            vals.append(b.emit("Load32", rng.choice(vals), attr=(0, 0, None)))
         elif k < 0.7:
             vals.append(Const(rng.getrandbits(8)))
         else:

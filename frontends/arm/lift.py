@@ -37,6 +37,8 @@ class Ctx:
         self.insn = None
         self.cond = AL
         self.skip: int | None = None     # label closing the current conditional region
+        self.seq: int | None = None      # instructions before this one in the block (None
+        #                                  inside an IT block: see the memory ops' attr)
         # Guest state reads/writes are the commonest operations: a ForwardingBlock has
         # direct entry points for them.
         self._get = getattr(block, "get_state", None) or \
@@ -140,13 +142,13 @@ class Ctx:
         if disp and addr.__class__ is Const:
             addr, disp = Const((addr.value + disp) & 0xFFFFFFFF), 0
         return self.b.emit(_LOADS[size, signed], addr,
-                           attr=(self.insn.addr, ((disp + _2G) & 0xFFFFFFFF) - _2G))
+                           attr=(self.insn.addr, ((disp + _2G) & 0xFFFFFFFF) - _2G, self.seq))
 
     def store(self, size: int, addr, v, disp: int = 0) -> None:
         if disp and addr.__class__ is Const:
             addr, disp = Const((addr.value + disp) & 0xFFFFFFFF), 0
         self.b.emit(_STORES[size], addr, v,
-                    attr=(self.insn.addr, ((disp + _2G) & 0xFFFFFFFF) - _2G))
+                    attr=(self.insn.addr, ((disp + _2G) & 0xFFFFFFFF) - _2G, self.seq))
 
 
 _LOADS = {(1, False): "Load8", (2, False): "Load16", (4, False): "Load32",
@@ -802,6 +804,7 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
             cond = i.cond
             in_it = False
         c.insn = i
+        c.seq = None if in_it else b.guest_insns
         c.cond = cond = AL if cond is None else cond
         mark = len(b.ops)
         fn = lifters.get(name)

@@ -53,7 +53,8 @@ class JitBackend:
         # write_result(value) as a C-level call, no Python frame (the syscall gate's hot
         # path): the c_uint32 array truncates to 32 bits exactly as the method below does.
         self.write_result = functools.partial(operator.setitem, self._r, 0)
-        self.perms = (ctypes.c_uint8 * (mem.size // PAGE_SIZE))()
+        # (one entry more, always 0: a check of an access's last byte past 4 GiB reads it)
+        self.perms = (ctypes.c_uint8 * (mem.size // PAGE_SIZE + 1))()
         self.lookup = (ctypes.c_uint64 * (2 << LOOKUP_BITS))()
         ctypes.memset(self.lookup, 0xFF, ctypes.sizeof(self.lookup))   # no key matches
         self.cache = CodeCache()

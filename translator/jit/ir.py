@@ -103,9 +103,11 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     "SetNZ": (1, False, True),         # sets the guest flags in attr ("NZ" or a part) from
     #                                    the value: N its bit 31, Z whether it is 0
     "Select": (3, True, False),        # c ? a : b
-    # memory (guest addresses; faults become guest signals). attr (pc, disp): the guest
-    # instruction (for a fault) and a signed displacement added to the address operand
-    # (mod 2**32), so an immediate offset needs no Add
+    # memory (guest addresses; faults become guest signals). attr (pc, disp, seq): the guest
+    # instruction (for a fault), a signed displacement added to the address operand (mod
+    # 2**32, so an immediate offset needs no Add), and the number of the block's instructions
+    # before this one, or None: the interpreter may then not rerun the instruction alone (in
+    # an IT block), so its accesses are each checked on their own (x86emit's _access)
     "Load8": (1, True, True), "Load16": (1, True, True), "Load32": (1, True, True),
     "Load8S": (1, True, True), "Load16S": (1, True, True),
     "Store8": (2, False, True), "Store16": (2, False, True), "Store32": (2, False, True),

@@ -142,7 +142,7 @@ _SHIFT_IMM = {k: [b""] + [_enc(lambda a, k=k, n=n: getattr(a, k)(RAX, n)) for n 
 _BIT = [_enc(lambda a, n=n: (a.shr(RAX, n) if n else None, a.and_(RAX, 1))) for n in range(32)]
 _EXT = {(s, w): _enc(lambda a, s=s, w=w: (a.movsx if s else a.movzx)(RAX, RAX, 32, w))
         for s in (False, True) for w in (8, 16)}
-# guest memory: [r15 + rax], and the permission-table probe of _check
+# guest memory: [r15 + rax], and the permission-table probe of _access
 _LDMEM = {(4, False): _enc(lambda a: a.mov(RAX, mem(R15, 0, RAX))),
           **{(n, s): _enc(lambda a, n=n, s=s: (a.movsx if s else a.movzx)(
               RAX, mem(R15, 0, RAX), 32, n * 8)) for n in (1, 2) for s in (False, True)}}
@@ -248,7 +248,8 @@ class Emitter(VfpEmitter):
         self.asm = a = Asm()
         self.buf = a.buf                  # the hot paths append precomputed bytes here
         self._align: dict[int, list[int]] = {}    # the same for alignment faults (SIGBUS)
-        self._cold: list[tuple] = []              # memory accesses: their stubs (_check)
+        self._cold: list[list] = []               # memory accesses: their stubs (_access)
+        self._grp = None                  # the access whose probe covers the next (_access)
         out = Emitted(a)
         labels = {}
         self._guest_insns = n = block.guest_insns
@@ -874,21 +875,61 @@ class Emitter(VfpEmitter):
         self.store(i)
 
     # memory
-    def _check(self, addr_reg, size: int, perm: int, pc: int) -> None:
-        """Fault unless every byte of the access is on a page with ``perm``. A 2-8 byte access
-        probes one byte: the table's "this page and the next" bit (perm << 2); only when that
-        is clear does a cold path check the two pages exactly (the last page of a mapping, or
-        a real fault). The out-of-line stub is emitted by _fault_stubs."""
+    def _access(self, op, size: int, perm: int) -> int:
+        """The register holding a memory op's address (operand + displacement, a 32-bit
+        ``lea`` into eax: it wraps as the guest's address does), checked.
+
+        The check faults unless every byte of the access is on a page with ``perm``. A 2-8
+        byte access probes one byte: the table's "this page and the next" bit (perm << 2);
+        only when that is clear does a stub out of line (_fault_stubs) check the pages exactly
+        (the last page of a mapping, or a real fault). Accesses of one guest instruction to
+        one base (LDM/STM/PUSH/POP, LDRD/STRD, VLDM/VSTM...) share the first one's probe: it
+        covers 4 KiB from its address, so the others, up to 4 KiB above it, need no check of
+        their own. That stub then checks the pages of the whole span; when one lacks the
+        permission the instruction is left to the interpreter (which faults at the exact
+        word, after the stores before it, as the architecture does)."""
+        pc, disp, seq = op.attr
+        a = op.args[0]
+        if a.__class__ is Ref:
+            base = a.index
+            ra = self.loc[base]
+            if ra < 0:
+                self.load(a, RAX)
+                ra = RAX
+        else:
+            base = -1 - a.value
+            self.load(a, RAX)
+            ra = RAX
         buf = self.buf
+        if disp:
+            if -128 <= disp < 128:
+                buf += _LEA8[ra]
+                buf += _S8(disp)
+            else:
+                buf += _LEA32[ra]
+                buf += _S32(disp)
+            ra = RAX
+        grp = self._grp
+        if grp is not None and grp[0] == pc and grp[1] == base and grp[2] == perm:
+            entry = grp[4]
+            span = disp + size - grp[3]
+            if disp >= grp[3] and span <= 4096:     # (one page, the probe covers two)
+                if span > entry[6]:
+                    entry[6] = span
+                return ra
         mask = perm if size == 1 else perm << 2
-        key = ("probe", addr_reg, mask)
+        key = ("probe", ra, mask)
         code = _MEMO.get(key)
         if code is None:
             code = _memo(key, lambda a: (
-                a.mov(RDX, GPR[addr_reg]), a.shr(RDX, 12), a.test(mem(R14, 0, RDX), mask, 8)))
+                a.mov(RDX, GPR[ra]), a.shr(RDX, 12), a.test(mem(R14, 0, RDX), mask, 8)))
         buf += code
         buf += _JE_REL32                   # to the stub: patched in terminal()
-        self._cold.append((len(buf) - 4, addr_reg, size, perm, pc))
+        entry = [len(buf) - 4, ra, size, perm, pc, seq, size]
+        self._cold.append(entry)
+        # (a 2-8 byte probe covers two pages; in an IT block, seq is None)
+        self._grp = (pc, base, perm, disp, entry) if seq is not None and size > 1 else None
+        return ra
 
     def _fault_stubs(self) -> None:
         """One stub per access, out of line, from a template with three fields: for a 2-8 byte
@@ -899,8 +940,27 @@ class Emitter(VfpEmitter):
         common = len(buf)
         buf += _T["fault_tail"]
         self.asm.jmp_abs(self.epilogue)
-        for at, reg, size, perm, pc in self._cold:
+        for at, reg, size, perm, pc, seq, span in self._cold:
             _S32_INTO(buf, at, len(buf) - at - 4)
+            if span > size:
+                # A probe shared by its instruction's other accesses: check their span's
+                # pages; when one lacks the permission, the interpreter runs the instruction.
+                key = ("check2", reg, span, perm)
+                code = _MEMO.get(key)
+                if code is None:
+                    code = _MEMO[key] = _cold_check(GPR[reg], span, perm)
+                buf += code
+                end = len(buf)
+                _S32_INTO(buf, end - 4, at + 4 - end)        # back to the access
+                not_run = self._guest_insns - seq
+                code = _UNCOUNT.get(not_run)
+                if code is None:
+                    code = _UNCOUNT[not_run] = _enc(
+                        lambda a: a.sub(mem(RBP, OFFSETS["insns"]), not_run, 64))
+                buf += code
+                self._set_pc(pc, self._thumb)
+                self._exit(EXIT_FALLBACK)
+                continue
             if size > 1:
                 key = ("check2", reg, size, perm)
                 code = _MEMO.get(key)
@@ -918,34 +978,8 @@ class Emitter(VfpEmitter):
             _U32_INTO(buf, end - 9, pc & 0xFFFFFFFF)
             _S32_INTO(buf, end - 4, common - end)
 
-    def _addr_reg(self, a) -> int:
-        """The register holding an address operand (loaded into eax when it has none)."""
-        if a.__class__ is Ref:
-            h = self.loc[a.index]
-            if h >= 0:
-                return h
-        self.load(a, RAX)
-        return RAX
-
-    def _access_reg(self, op) -> int:
-        """The register holding a memory op's address: its operand's register, or eax =
-        operand + displacement (a 32-bit ``lea``: it wraps as the guest's address does)."""
-        ra = self._addr_reg(op.args[0])
-        disp = op.attr[1]
-        if disp:
-            buf = self.buf
-            if -128 <= disp < 128:
-                buf += _LEA8[ra]
-                buf += _S8(disp)
-            else:
-                buf += _LEA32[ra]
-                buf += _S32(disp)
-            return RAX
-        return ra
-
     def _load(self, i, op, size, signed):
-        ra = self._access_reg(op)
-        self._check(ra, size, PERM_R, op.attr[0])
+        ra = self._access(op, size, PERM_R)
         d = self.loc[i]
         signed = signed and size < 4
         if ra == RAX and d < 0:
@@ -983,8 +1017,7 @@ class Emitter(VfpEmitter):
         self._load(i, op, 2, True)
 
     def _store(self, i, op, size):
-        ra = self._access_reg(op)
-        self._check(ra, size, PERM_W, op.attr[0])
+        ra = self._access(op, size, PERM_W)
         v = op.args[1]
         hv = self.loc[v.index] if v.__class__ is Ref else IN_SLOT
         if hv < 0:
