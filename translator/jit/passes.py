@@ -197,24 +197,23 @@ class ForwardingBlock(Block):
     def __init__(self, pc: int, thumb: bool) -> None:
         super().__init__(pc, thumb)
         self.forwarded = True
-        self._known: dict = {}
+        self._known: dict = {}        # as optimize's ``known``: state attr -> its value
 
     def get_state(self, opcode: str, attr: object):
         """``emit(opcode, attr=attr)`` for GetReg/GetFlag, without the generic dispatch."""
-        key = (opcode[3], attr)
-        v = self._known.get(key)
+        v = self._known.get(attr)
         if v is None:
             ops = self.ops
             i = len(ops)
             ops.append(Op(opcode, (), attr))
             if i >= len(REFS):
                 grow_refs(i + 1)
-            v = self._known[key] = REFS[i]
+            v = self._known[attr] = REFS[i]
         return v
 
     def set_state(self, opcode: str, value, attr: object) -> None:
         """``emit(opcode, value, attr=attr)`` for SetReg/SetFlag."""
-        self._known[(opcode[3], attr)] = value
+        self._known[attr] = value
         self.ops.append(Op(opcode, (value,), attr))
 
     def emit(self, opcode: str, *args, attr: object = None):
@@ -228,8 +227,7 @@ class ForwardingBlock(Block):
                     if len(args) == OPCODES[opcode][0]:
                         return Const(FOLD[opcode](*[a.value for a in args]) & MASK)
             elif kind == 2:
-                key = (opcode[3], attr)
-                v = self._known.get(key)
+                v = self._known.get(attr)
                 if v is not None:
                     return v
                 if args:
@@ -239,16 +237,16 @@ class ForwardingBlock(Block):
                 ops.append(Op(opcode, args, attr))
                 if i >= len(REFS):
                     grow_refs(i + 1)
-                v = self._known[key] = REFS[i]
+                v = self._known[attr] = REFS[i]
                 return v
             elif kind == 3:
                 if len(args) != 1:
                     return Block.emit(self, opcode, *args, attr=attr)   # reports the error
-                self._known[(opcode[3], attr)] = args[0]
+                self._known[attr] = args[0]
             elif kind == 5:                     # writes flags that are not IR values
                 known = self._known
                 for f in attr:
-                    known.pop(("F", f), None)
+                    known.pop(f, None)
             else:
                 self._known.clear()
         if len(args) != OPCODES[opcode][0]:
@@ -286,7 +284,7 @@ _BKIND: dict[str, int] = {}
 _SETS = frozenset({"SetReg", "SetFlag"})
 _GETS = frozenset({"GetReg", "GetFlag"})
 _REGION = frozenset({"SkipUnless", "Label"})
-_NZCV = (("F", "N"), ("F", "Z"), ("F", "C"), ("F", "V"))
+_NZCV = ("N", "Z", "C", "V")
 
 
 def optimize(block: Block, compact: bool = True) -> Block:
@@ -308,7 +306,8 @@ def optimize(block: Block, compact: bool = True) -> Block:
     n = len(ops)
     grow_refs(n)
     subst: list = [None] * n          # value i replaced by this Const/Ref (forwarded, folded)
-    known: dict = {}                  # ("R"/"F", attr) -> current value of that guest state
+    known: dict = {}                  # attr -> current value of that guest state (registers
+    #                                   are numbers, flags names: one key space serves both)
     fold = FOLD
     for i in range(0 if getattr(block, "forwarded", False) else n):
         op = ops[i]
@@ -335,19 +334,18 @@ def optimize(block: Block, compact: bool = True) -> Block:
             else:
                 subst[i] = Const(fn(*[a.value for a in args]) & MASK)
         elif opc in _GETS:
-            key = (opc[3], op.attr)
-            v = known.get(key)
+            v = known.get(op.attr)
             if v is not None:
                 subst[i] = v
             else:
-                known[key] = REFS[i]
+                known[op.attr] = REFS[i]
         elif opc in _SETS:
-            known[(opc[3], op.attr)] = args[0]
+            known[op.attr] = args[0]
         elif opc in _REGION:
             known.clear()
         elif opc in _FLAG_WRITERS:
             for f in op.attr:
-                known.pop(("F", f), None)
+                known.pop(f, None)
     term = block.terminal
     target = getattr(term, "target", None)
     if target.__class__ is Ref and subst[target.index] is not None:
@@ -375,7 +373,7 @@ def optimize(block: Block, compact: bool = True) -> Block:
         if k is None:
             k = _bkind(opc)
         if k == 1:                                     # SetReg / SetFlag
-            key = (opc[3], op.attr)
+            key = op.attr
             if key in overwritten:
                 keep[i] = False
                 first_drop = i
@@ -387,7 +385,7 @@ def optimize(block: Block, compact: bool = True) -> Block:
             # Only the flags read before being set again are set; with none, SetNZ goes and
             # AddCFlags / SubFlags are a plain AddC / Sub (or go too when nothing reads their
             # value).
-            live = "".join([f for f in op.attr if ("F", f) not in overwritten])
+            live = "".join([f for f in op.attr if f not in overwritten])
             if live != op.attr:
                 if live:
                     ops[i] = op = Op(opc, op.args, live)
@@ -398,14 +396,14 @@ def optimize(block: Block, compact: bool = True) -> Block:
                 else:
                     ops[i] = op = Op("AddC" if opc == "AddCFlags" else "Sub", op.args)
             for f in live:
-                overwritten.add(("F", f))
+                overwritten.add(f)
         elif k >= 3:                                   # pure: dead unless used
             if last[i] < 0:
                 keep[i] = False
                 first_drop = i
                 continue
             if k == 3:
-                overwritten.discard((opc[3], op.attr))
+                overwritten.discard(op.attr)
             elif k == 4:
                 overwritten.difference_update(_NZCV)
         for a in op.args:
