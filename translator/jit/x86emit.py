@@ -168,6 +168,10 @@ NOWHERE = -2                 # a value nobody reads: not kept anywhere
 IN_SLOT = -1
 _MOV32 = {(d, s): _enc(lambda a, d=d, s=s: a.mov(d, s)) for d in GPR for s in GPR}
 _MEMO: dict = {}             # (kind, ...) -> bytes encoded on first use (register-direct code)
+# The commonest of them, GetReg / SetReg between a guest register and host register h, again
+# as _GETR[h][reg] / _SETR[h][reg]: no key tuple to build.
+_GETR: list[dict] = [{} for _ in GPR]
+_SETR: list[dict] = [{} for _ in GPR]
 
 
 def _memo(key, fn: Callable[[Asm], object]) -> bytes:
@@ -383,10 +387,10 @@ class Emitter(VfpEmitter):
     def op_GetReg(self, i, op, labels):
         h = self.loc[i]
         if h >= 0:                                   # straight into the value's register
-            key = ("get", op.attr, h)
-            code = _MEMO.get(key)
+            code = _GETR[h].get(op.attr)
             if code is None:
-                code = _memo(key, lambda a: a.mov(GPR[h], self._reg(op.attr)))
+                code = _GETR[h][op.attr] = _memo(("get", op.attr, h),
+                                                 lambda a: a.mov(GPR[h], self._reg(op.attr)))
             self.buf += code
             return
         self.buf += _GET_CODE.get(op.attr) or self._state_code("get", op.attr)
@@ -397,10 +401,10 @@ class Emitter(VfpEmitter):
         if v.__class__ is Ref:
             h = self.loc[v.index]
             if h >= 0:
-                key = ("set", op.attr, h)
-                code = _MEMO.get(key)
+                code = _SETR[h].get(op.attr)
                 if code is None:
-                    code = _memo(key, lambda a: a.mov(self._reg(op.attr), GPR[h]))
+                    code = _SETR[h][op.attr] = _memo(
+                        ("set", op.attr, h), lambda a: a.mov(self._reg(op.attr), GPR[h]))
                 self.buf += code
                 return
         else:
