@@ -172,6 +172,8 @@ _MEMO: dict = {}             # (kind, ...) -> bytes encoded on first use (regist
 # as _GETR[h][reg] / _SETR[h][reg]: no key tuple to build.
 _GETR: list[dict] = [{} for _ in GPR]
 _SETR: list[dict] = [{} for _ in GPR]
+_PROBE: dict[int, bytes] = {}   # the page probe per (address register, mask), as one int
+_LDST: dict[int, bytes] = {}    # loads and stores per (size, signedness, registers), one int
 
 
 def _memo(key, fn: Callable[[Asm], object]) -> bytes:
@@ -922,10 +924,9 @@ class Emitter(VfpEmitter):
                     entry[6] = span
                 return ra
         mask = perm if size == 1 else perm << 2
-        key = ("probe", ra, mask)
-        code = _MEMO.get(key)
+        code = _PROBE.get(ra << 4 | mask)
         if code is None:
-            code = _memo(key, lambda a: (
+            code = _PROBE[ra << 4 | mask] = _memo(("probe", ra, mask), lambda a: (
                 a.mov(RDX, GPR[ra]), a.shr(RDX, 12), a.test(mem(R14, 0, RDX), mask, 8)))
         buf += code
         buf += _JE_REL32                   # to the stub: patched in terminal()
@@ -991,8 +992,8 @@ class Emitter(VfpEmitter):
             self.store(i)
             return
         dst = d if d >= 0 else RAX
-        key = ("ld", size, signed, dst, ra)
-        code = _MEMO.get(key)
+        k = ((size << 1 | signed) << 4 | dst) << 4 | ra
+        code = _LDST.get(k)
         if code is None:
             def ld(a):
                 if size == 4:
@@ -1000,7 +1001,7 @@ class Emitter(VfpEmitter):
                 else:
                     (a.movsx if signed else a.movzx)(GPR[dst], mem(R15, 0, GPR[ra]), 32,
                                                       size * 8)
-            code = _memo(key, ld)
+            code = _LDST[k] = _memo(("ld", size, signed, dst, ra), ld)
         self.buf += code
         if d < 0:
             self.store(i)
@@ -1030,10 +1031,11 @@ class Emitter(VfpEmitter):
         if ra == RAX and hv == RCX:
             self.buf += _STMEM[size]
             return
-        key = ("st", size, ra, hv)
-        code = _MEMO.get(key)
+        k = -((size << 4 | ra) << 4 | hv) - 1           # (negative: apart from the loads)
+        code = _LDST.get(k)
         if code is None:
-            code = _memo(key, lambda a: a.mov(mem(R15, 0, GPR[ra]), GPR[hv], size * 8))
+            code = _LDST[k] = _memo(("st", size, ra, hv),
+                                    lambda a: a.mov(mem(R15, 0, GPR[ra]), GPR[hv], size * 8))
         self.buf += code
 
     def op_Store8(self, i, op, labels):
