@@ -4,7 +4,7 @@ registers) and the one-probe page-permission check (a "this page and the next" b
 from __future__ import annotations
 
 from translator.jit.ir import Block, Const, Link, LinkCond
-from translator.jit.x86emit import ALLOC_REGS, IN_SLOT, NOWHERE, Emitter
+from translator.jit.x86emit import ALLOC_REGS, IN_SLOT, NOWHERE, REMAT, Emitter
 from translator.memory import PROT_NONE, PROT_READ, PROT_WRITE
 
 import pytest
@@ -53,7 +53,60 @@ def test_allocator_spills_the_value_needed_furthest_away():
     b.terminal = Link(0x2000, False)
     loc = Emitter._allocate(b)
     assert all(loc[t] >= 0 for t in temps)
-    assert sum(loc[v.index] == IN_SLOT for v in longs) == 1
+    # (spilled as REMAT: a guest register nothing writes before its use stays where it is)
+    assert sum(loc[v.index] in (IN_SLOT, REMAT) for v in longs) == 1
+
+
+def _remat_block(clobber: bool, copied: bool = False):
+    """r0-r7 read first, a chain of temporaries on r8 that needs every register, then
+    r_k = (old r_k) ^ chain; with ``clobber``, every r_k is first overwritten with k (so a
+    spilled old value cannot be read back from where it was read); with ``copied`` too, the
+    old r0-r6 are first copied to r8-r14 (where they can be read back from)."""
+    b = Block(0, False)
+    longs = [b.emit("GetReg", attr=k) for k in range(8)]
+    x = b.emit("GetReg", attr=8)
+    for k in range(10):
+        x = b.emit("Add", b.emit("Mul", x, Const(3)), Const(k + 1))
+    if copied:
+        for k in range(7):
+            b.emit("SetReg", longs[k], attr=8 + k)
+    if clobber:
+        for k in range(8):
+            b.emit("SetReg", Const(k), attr=k)
+        b.emit("Load32", Const(0x10000), attr=(0, 0, None))   # a barrier: the sets stay
+    order = list(enumerate(longs))
+    for k, v in (order[::-1] if copied else order):  # (copied: r0's value is read last)
+        b.emit("SetReg", b.emit("Xor", v, x), attr=k)
+    b.terminal = Link(0x2000, False)
+    b.guest_insns = 1
+    return b
+
+
+@pytest.mark.parametrize("clobber, copied", [(False, False), (True, False), (True, True)])
+def test_regression_spilled_guest_register_read_back_only_while_unwritten(clobber, copied):
+    """A spilled GetReg value is left in the guest state (REMAT, no spill code) only while
+    a guest register holds it at each use (the one it was read from, or one it was copied
+    to); otherwise it gets a spill slot. Either way the block computes the old values."""
+    from translator.jit.passes import optimize
+    b = optimize(_remat_block(clobber, copied), compact=False)
+    loc = Emitter._allocate(b)
+    spilled = [k for k in range(8) if loc[k] < 0]
+    assert len(spilled) == 1
+    remat = not clobber or (copied and spilled[0] < 7)
+    assert loc[spilled[0]] == (REMAT if remat else IN_SLOT)
+    regs = [0x01010101 * (k + 3) for k in range(9)]
+    x = regs[8]
+    for k in range(10):
+        x = (x * 3 + k + 1) & 0xFFFFFFFF
+    jit, k, mem = make({0x1000: lambda: _remat_block(clobber, copied), 0x2000: exit_block})
+    try:
+        jit.start(0x1000, 0x18000, {f"r{i}": v for i, v in enumerate(regs)})
+        jit.run(k)
+        assert list(jit.state.r[:7]) == [regs[i] ^ x for i in range(7)]
+        if copied:
+            assert list(jit.state.r[8:15]) == regs[:7]
+    finally:
+        mem.close()
 
 
 def test_spilled_and_register_values_mixed_give_the_right_result():

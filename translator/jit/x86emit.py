@@ -166,6 +166,52 @@ _LEA32 = {r: _enc_prefix(lambda a, r=r: a.lea(RAX, mem(GPR[r], 0x12345678)))
           for r in (RAX,) + ALLOC_REGS}
 NOWHERE = -2                 # a value nobody reads: not kept anywhere
 IN_SLOT = -1
+REMAT = -3                   # a spilled value read back from a guest register holding it
+
+
+def _remat_homes(block: Block, j: int, end: int) -> list | None:
+    """Where value j can be read back from the guest state instead of a spill slot: a list
+    of (from op index, core register) covering every use up to ``end`` (its last use), or
+    None. A GetReg value is in its register until that is written; a value that a SetReg
+    outside conditional code stores is in that register from then on until it is written
+    again. (A use at a SetReg reads before the SetReg writes.)"""
+    ops = block.ops
+    keep = block.keep
+    op = ops[j]
+    cur = op.attr
+    if op.opcode != "GetReg" or cur.__class__ is not int or cur >= 16:
+        return None                      # (a computed value is in no guest register yet)
+    homes = [(j, cur)]
+    conditional = False
+    n = len(ops)
+    for k in range(j + 1, min(end + 1, n)):
+        if keep is not None and not keep[k]:
+            continue
+        o = ops[k]
+        opc = o.opcode
+        if opc == "SetReg":
+            r = o.attr
+            v = o.args[0]
+            if v.__class__ is Ref and v.index == j:
+                if cur is None:
+                    return None
+                if not conditional and r.__class__ is int and r < 16 and r != cur:
+                    cur = r
+                    homes.append((k + 1, r))
+                continue
+            if r == cur:
+                cur = None
+        elif opc == "SkipUnless":
+            conditional = True
+        elif opc == "Label":
+            conditional = False
+        elif cur is None and any(a.__class__ is Ref and a.index == j for a in o.args):
+            return None
+    if cur is None and end >= n:                 # (the terminal reads it)
+        return None
+    return homes
+
+
 _MOV32 = {(d, s): _enc(lambda a, d=d, s=s: a.mov(d, s)) for d in GPR for s in GPR}
 _MEMO: dict = {}             # (kind, ...) -> bytes encoded on first use (register-direct code)
 # The commonest of them, GetReg / SetReg between a guest register and host register h, again
@@ -208,6 +254,9 @@ class Emitter(VfpEmitter):
             if h >= 0:
                 self.buf += _MOV32[reg, h]
                 return
+            if h == REMAT:
+                self.buf += self._remat_code(i, reg)
+                return
             if i >= SPILL_SLOTS:
                 raise TooManyValues(i)
             tbl = _LD.get(reg)
@@ -231,7 +280,7 @@ class Emitter(VfpEmitter):
         if h >= 0:
             self.buf += _MOV32[h, reg]
             return
-        if h == NOWHERE:
+        if h < IN_SLOT:                          # NOWHERE, REMAT: nothing to keep
             return
         if i >= SPILL_SLOTS:
             raise TooManyValues(i)
@@ -263,7 +312,8 @@ class Emitter(VfpEmitter):
         if code is None:
             code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
         self.buf += code
-        self.loc = self._allocate(block)
+        self._homes: dict = {}
+        self.loc = self._allocate(block, self._homes)
         keep = block.keep
         self._side: list[tuple] = []      # ExitIf: (rel32 field, Link, instructions not run)
         # Host-flag fusion: self._hf is (op index, its _*_CC table) for the flag-setting
@@ -282,9 +332,25 @@ class Emitter(VfpEmitter):
             fn = ops.get(opc)
             if fn is None:
                 fn = ops[opc] = getattr(self, "op_" + opc)
+            self._at = i                  # (where REMAT values are read back from)
             fn(i, op, labels)
+        self._at = len(block.ops)
         self.terminal(block, out)
         return out
+
+    def _remat_code(self, i: int, reg) -> bytes:
+        """``mov reg, <the guest register holding value i here>`` (a REMAT value)."""
+        at = self._at
+        attr = None
+        for start, r in self._homes[i]:
+            if start > at:
+                break
+            attr = r
+        code = _GETR[reg].get(attr)
+        if code is None:
+            code = _GETR[reg][attr] = _memo(("get", attr, reg),
+                                            lambda a: a.mov(GPR[reg], self._reg(attr)))
+        return code
 
     def home(self, a) -> int | None:
         """The host register holding operand ``a``, or None (a constant or a spilled value)."""
@@ -295,13 +361,17 @@ class Emitter(VfpEmitter):
         return None
 
     @staticmethod
-    def _allocate(block: Block) -> list[int]:
+    def _allocate(block: Block, homes: dict | None = None) -> list[int]:
         """Linear scan over the block's values: each value gets a host register (from
         ALLOC_REGS) from its definition to its last use, or IN_SLOT when more are live (the
-        one needed furthest away is spilled), NOWHERE when nothing reads it. Control flow inside a block only skips forward (SkipUnless to
-        a Label), so live ranges in program order are exact enough: a value is never read
-        where its definition was skipped. A register freed by an operand's last use may hold
-        the same op's result: every op reads all its operands before writing its result."""
+        one needed furthest away is spilled), NOWHERE when nothing reads it. A spilled
+        GetReg value that some guest register holds at each of its uses (the one it was
+        read from, or one a SetReg copied it to: ``homes``) is REMAT instead: spilling it
+        costs no code and each use reloads it from the guest state. Control flow inside a block only skips forward
+        (SkipUnless to a Label), so live ranges in program order are exact enough: a value is
+        never read where its definition was skipped. A register freed by an operand's last
+        use may hold the same op's result: every op reads all its operands before writing
+        its result."""
         ops = block.ops
         n = len(ops)
         last = block.last                    # (optimize(compact=False) found them)
@@ -315,6 +385,8 @@ class Emitter(VfpEmitter):
             if t.__class__ is Indirect and t.target.__class__ is Ref:
                 last[t.target.index] = n
         loc = [NOWHERE] * n
+        if homes is None:
+            homes = {}                       # REMAT value -> _remat_homes
         free = list(ALLOC_REGS[::-1])
         active: dict[int, int] = {}          # value -> its last use, while in a register
         expire: list = [None] * (n + 1)      # last use -> values whose register frees then
@@ -333,15 +405,25 @@ class Emitter(VfpEmitter):
                 # which is fine since no code has been emitted yet).
                 victim = max(active, key=active.__getitem__)
                 if active[victim] <= end:
+                    h = _remat_homes(block, j, end)
+                    if h is not None:
+                        loc[j] = REMAT
+                        homes[j] = h
+                        continue
                     if j >= SPILL_SLOTS:
                         raise TooManyValues(j)
                     loc[j] = IN_SLOT
                     continue
-                if victim >= SPILL_SLOTS:
-                    raise TooManyValues(victim)
-                del active[victim]
+                vend = active.pop(victim)
                 free.append(loc[victim])
-                loc[victim] = IN_SLOT
+                h = _remat_homes(block, victim, vend)
+                if h is not None:
+                    loc[victim] = REMAT
+                    homes[victim] = h
+                else:
+                    if victim >= SPILL_SLOTS:
+                        raise TooManyValues(victim)
+                    loc[victim] = IN_SLOT
             loc[j] = free.pop()
             active[j] = end
             e = expire[end]
@@ -388,6 +470,8 @@ class Emitter(VfpEmitter):
 
     def op_GetReg(self, i, op, labels):
         h = self.loc[i]
+        if h == REMAT:                               # read where it is used
+            return
         if h >= 0:                                   # straight into the value's register
             code = _GETR[h].get(op.attr)
             if code is None:

@@ -130,6 +130,9 @@ class VfpEmitter:
             h = self.loc[arg.index]
             if h >= 0:                       # in a host register (Emitter._allocate)
                 (a.movq if wide else a.movd)(x, GPR[h])
+            elif h == -3:                    # REMAT: a 32-bit guest register
+                self.buf += self._remat_code(arg.index, RAX)
+                a.movd(x, RAX)
             else:
                 (a.movsd if wide else a.movss)(x, _fslot(arg.index))
         else:
@@ -156,6 +159,11 @@ class VfpEmitter:
                     a.shr(reg, 32, 64)
                 else:
                     a.mov(reg, GPR[h], 64 if wide else 32)
+            elif h == -3:                    # REMAT: a 32-bit guest register
+                if high:
+                    a.mov(reg, 0)
+                else:
+                    self.buf += self._remat_code(arg.index, reg)
             else:
                 a.mov(reg, mem(RSP, 8 * arg.index + (4 if high else 0)), 64 if wide else 32)
         else:
