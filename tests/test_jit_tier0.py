@@ -122,3 +122,26 @@ def test_tier0_bad_budget_is_a_pytrans_error(tmp_path):
     assert r.returncode != 0
     assert r.stderr.decode().splitlines() == [
         "pytrans: PYTRANS_JIT_TIER0='lots': expected a number of blocks (0 disables tier 0)"]
+
+
+@pytest.mark.parametrize("budget, loaded", [("", False), ("0", True)])
+def test_program_ending_in_tier0_never_loads_the_code_generator(budget, loaded):
+    """Start-up: a short program that ends in tier 0 imports neither the code generator nor
+    the ARM front end, nor makes a code cache (hello world: 140 -> 120 ms); with tier 0 off
+    they are loaded for the first block."""
+    import ast
+    import os
+    import subprocess
+    import sys
+    code = ("import io, sys; from translator import Emulator; "
+            f"e = Emulator({str(HELLO)!r}, [{str(HELLO)!r}], backend='jit', "
+            "stdout=io.BytesIO(), stdin=b''); e.run(); "
+            "print(sorted(m for m in ('translator.jit.x86emit', 'translator.jit.codecache', "
+            "'translator.jit.passes', 'frontends.arm.lift') if m in sys.modules))")
+    env = {**os.environ, "PYTRANS_JIT_TIER0": budget}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    mods = ast.literal_eval(r.stdout.strip())
+    assert mods == (['frontends.arm.lift', 'translator.jit.codecache', 'translator.jit.passes',
+                     'translator.jit.x86emit'] if loaded else [])

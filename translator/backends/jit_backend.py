@@ -13,26 +13,35 @@ import functools
 import gc
 import operator
 import struct
-import sys
 import time
 from types import ModuleType
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..jit import ir
-from ..jit.codecache import CodeCache, CodeCacheFull
-from ..jit.passes import optimize
-from ..jit.state import ArmState, UnicornBridge
-from ..jit.x86emit import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_INDIRECT,
-                           EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, LOOKUP_BITS, PERM_R,
-                           PERM_W, Emitter, TooManyValues)
-from ..backends.x86.asm import patch_rel32
+from ..jit.state import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_INDIRECT,
+                         EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, LOOKUP_BITS, PERM_R,
+                         PERM_W, ArmState, UnicornBridge)
 from ..linux import signals as sigs
 from ..linux.kernel import GuestExit, Kernel
 from ..memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory
 from .tier0 import budget_from_env, run_tier0
 from .unicorn_backend import UnicornBackend
 
-Translator = Callable[[GuestMemory, int, bool], ir.Block]
+if TYPE_CHECKING:
+    from ..jit import ir
+    from ..jit.codecache import CodeCache
+    from ..jit.x86emit import Emitter
+
+Translator = Callable[[GuestMemory, int, bool], "ir.Block"]
+
+
+def _load_pipeline() -> None:
+    """Import the code generator (the first translation does; a program that ends in tier 0
+    never needs it, so a short program's start-up does not pay for it)."""
+    global optimize, Emitter, TooManyValues, CodeCacheFull, patch_rel32
+    from ..backends.x86.asm import patch_rel32
+    from ..jit.codecache import CodeCacheFull
+    from ..jit.passes import optimize
+    from ..jit.x86emit import Emitter, TooManyValues
 _REG_NAMES = {**{f"r{i}": i for i in range(16)}, "sp": 13, "lr": 14, "pc": 15}
 _unpack_r0_r7 = struct.Struct("<8I").unpack_from      # ArmState.r is its first field
 
@@ -57,7 +66,6 @@ class JitBackend:
         self.perms = (ctypes.c_uint8 * (mem.size // PAGE_SIZE + 1))()
         self.lookup = (ctypes.c_uint64 * (2 << LOOKUP_BITS))()
         ctypes.memset(self.lookup, 0xFF, ctypes.sizeof(self.lookup))   # no key matches
-        self.cache = CodeCache()
         self.blocks: dict[tuple[int, bool], tuple[int, ir.Block]] = {}
         self.sites: list[tuple[int, tuple[int, bool]]] = []   # site id -> (field addr, target)
         self.waiting: dict[tuple[int, bool], list[int]] = {}  # target -> site ids to patch
@@ -209,11 +217,18 @@ class JitBackend:
         self.sites.append((0, key))
         return len(self.sites) - 1
 
+    @functools.cached_property
+    def cache(self) -> CodeCache:
+        """The code cache, made when first needed (after tier 0)."""
+        from ..jit.codecache import CodeCache
+        return CodeCache()
+
     def _setup(self) -> Emitter:
-        """What the first translation needs once per process: importing the ARM front end
-        and loading the emitter's code templates (start-up, reported as
+        """What the first translation needs once per process: importing the code generator
+        and the ARM front end, loading the emitter's code templates (start-up, reported as
         ``translate_setup_seconds``; ``translate_seconds`` is the cost per block)."""
         t0 = time.perf_counter()
+        _load_pipeline()
         if self.translator is _default_translator:
             import frontends.arm.lift  # noqa: F401
         # One emitter per backend: it caches its op methods.

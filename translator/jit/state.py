@@ -13,6 +13,16 @@ from unicorn import arm_const as a32
 
 CPSR_USER = 0x10
 
+# The rest of the contract between native code and the run loop (jit_backend), here so that
+# the run loop needs no part of the code generator until it translates (tier 0 may end the
+# program first): why native code returned (eax), the page-permission table's bits, and the
+# size of the indirect-branch lookup table.
+EXIT_LINK_MISS, EXIT_INDIRECT, EXIT_SYSCALL, EXIT_FALLBACK = 1, 2, 3, 4
+EXIT_FAULT, EXIT_HALT, EXIT_PENDING, EXIT_ALIGN = 5, 6, 7, 8
+HALT_REASONS = {"undefined": 1, "bkpt": 2, "unpredictable": 3, "fetch": 4}
+PERM_R, PERM_W = 1, 2            # page permission bits; << 2: this page and the next one
+LOOKUP_BITS = 16                 # indirect-branch table: 2**16 entries of (key, host address)
+
 
 class ArmState(ctypes.Structure):
     """ARM32 user-mode state. Field offsets are part of the native-code ABI (see OFFSETS)."""

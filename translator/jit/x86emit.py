@@ -27,14 +27,10 @@ from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, R
                                 RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
 from .ir import (Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
-from .state import OFFSETS
+from .state import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT,  # noqa: F401
+                    EXIT_INDIRECT, EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, HALT_REASONS,
+                    LOOKUP_BITS, OFFSETS, PERM_R, PERM_W)
 from .x86emit_vfp import VfpEmitter
-
-EXIT_LINK_MISS, EXIT_INDIRECT, EXIT_SYSCALL, EXIT_FALLBACK = 1, 2, 3, 4
-EXIT_FAULT, EXIT_HALT, EXIT_PENDING, EXIT_ALIGN = 5, 6, 7, 8
-HALT_REASONS = {"undefined": 1, "bkpt": 2, "unpredictable": 3, "fetch": 4}
-PERM_R, PERM_W = 1, 2            # page permission bits; << 2: this page and the next one
-LOOKUP_BITS = 16                 # indirect-branch table: 2**16 entries of (key, host address)
 
 _FLAG = {f: OFFSETS[f.lower()] for f in "NZCVQ"}
 _FLAG["GE"] = OFFSETS["ge"]        # GE[3:0] in the low byte of a word whose rest stays 0
