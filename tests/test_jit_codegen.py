@@ -228,6 +228,15 @@ def _arm_cond_holds(cond: int, n: int, z: int, c: int, v: int) -> bool:
     return bool(base) != bool(cond & 1)
 
 
+def _taken() -> Block:
+    """Where a taken ExitIf / LinkCond of the condition tests goes: r2 = 1, then exit."""
+    b = Block(0, False)
+    b.emit("SetReg", Const(1), attr=2)
+    b.terminal = Link(0x2000, False)
+    b.guest_insns = 1
+    return b
+
+
 @pytest.mark.parametrize("cond", range(14))
 def test_conditions_from_flag_bytes_match_the_architecture(cond):
     """Conditions are evaluated with one x86 compare of the flag bytes (HI as C > Z, GE as
@@ -250,14 +259,7 @@ def test_conditions_from_flag_bytes_match_the_architecture(cond):
             b.guest_insns = 1
             return b
 
-        def taken():
-            b = Block(0, False)
-            b.emit("SetReg", Const(1), attr=2)
-            b.terminal = Link(0x2000, False)
-            b.guest_insns = 1
-            return b
-
-        jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: taken})
+        jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: _taken})
         try:
             jit.start(0x1000, 0x18000, {"r0": 7, "r1": 0, "r2": 0})
             jit.run(k)
@@ -328,14 +330,7 @@ def test_conditions_fused_with_flag_setting_match_the_architecture(cond, produce
                 b.guest_insns = 1
                 return b
 
-            def taken():
-                b = Block(0, False)
-                b.emit("SetReg", Const(1), attr=2)
-                b.terminal = Link(0x2000, False)
-                b.guest_insns = 1
-                return b
-
-            jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: taken})
+            jit, k, mem = make({0x1000: block, 0x2000: exit_block, 0x3000: _taken})
             try:
                 jit.start(0x1000, 0x18000, {"r0": 7, "r1": 0, "r2": 0, "r3": a, "r4": bv,
                                             "r5": 0, "r11": 0, "r12": 0})

@@ -1027,9 +1027,7 @@ class Emitter(VfpEmitter):
         self.asm.jmp_abs(self.epilogue)
         for at, reg, size, perm, pc, seq, span in self._cold:
             _S32_INTO(buf, at, len(buf) - at - 4)
-            if span > size:
-                # A probe shared by its instruction's other accesses: check their span's
-                # pages; when one lacks the permission, the interpreter runs the instruction.
+            if span > 1:                # (span > size: the probe is shared, see _access)
                 key = ("check2", reg, span, perm)
                 code = _MEMO.get(key)
                 if code is None:
@@ -1037,23 +1035,13 @@ class Emitter(VfpEmitter):
                 buf += code
                 end = len(buf)
                 _S32_INTO(buf, end - 4, at + 4 - end)        # back to the access
-                not_run = self._guest_insns - seq
-                code = _UNCOUNT.get(not_run)
-                if code is None:
-                    code = _UNCOUNT[not_run] = _enc(
-                        lambda a: a.sub(mem(RBP, OFFSETS["insns"]), not_run, 64))
-                buf += code
+            if span > size:
+                # A page of the shared span lacks the permission: the interpreter runs the
+                # instruction (and faults at its first bad word).
+                buf += _uncount(self._guest_insns - seq)
                 self._set_pc(pc, self._thumb)
                 self._exit(EXIT_FALLBACK)
                 continue
-            if size > 1:
-                key = ("check2", reg, size, perm)
-                code = _MEMO.get(key)
-                if code is None:
-                    code = _MEMO[key] = _cold_check(GPR[reg], size, perm)
-                buf += code
-                end = len(buf)
-                _S32_INTO(buf, end - 4, at + 4 - end)        # back to the access
             key = ("fault", reg)
             code = _MEMO.get(key)
             if code is None:
@@ -1183,11 +1171,7 @@ class Emitter(VfpEmitter):
         for at, link, not_run in self._side:
             _S32_INTO(buf, at, len(buf) - at - 4)
             if not_run:
-                code = _UNCOUNT.get(not_run)
-                if code is None:
-                    code = _UNCOUNT[not_run] = _enc(
-                        lambda a: a.sub(mem(RBP, OFFSETS["insns"]), not_run, 64))
-                buf += code
+                buf += _uncount(not_run)
             self._link(link, out)
 
     def op_Label(self, i, op, labels):
@@ -1448,6 +1432,15 @@ def _fault_exit(reg) -> bytes:
 
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
 _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
+
+
+def _uncount(n: int) -> bytes:
+    """Take back from the instruction count the n instructions a block counted on entry
+    but does not run (it leaves early)."""
+    code = _UNCOUNT.get(n)
+    if code is None:
+        code = _UNCOUNT[n] = _enc(lambda a: a.sub(mem(RBP, OFFSETS["insns"]), n, 64))
+    return code
 
 
 # ---- the templates on disk -----------------------------------------------------------------
