@@ -1865,6 +1865,7 @@ class _Table:
         self.level1: dict[int, list[Row]] = {}
         self.cache: dict[int, tuple] = {}
         self.interned: dict[tuple, tuple] = {}
+        self.by_rows: dict[tuple, tuple] = {}     # saved row numbers -> their candidates
         # From the on-disk cache (see _load_cache): cache key -> row indices, row index ->
         # compiled code; used by lookup before computing anything.
         self.saved: dict[int, tuple[int, ...]] = {}
@@ -1885,13 +1886,17 @@ class _Table:
         """Fill and return the candidate tuple for `w` (cache key `key`)."""
         idxs = self.saved.get(key)
         if idxs is not None:
-            rows = self.rows
             try:
-                cands = tuple([rows[k].triple or self._compile(rows[k]) for k in idxs])
+                # Many keys share a candidate list: build each one once (by its row numbers,
+                # cheaper to hash than the candidates).
+                cands = self.by_rows.get(idxs)
+                if cands is None:
+                    rows = self.rows
+                    cands = tuple([rows[k].triple or self._compile(rows[k]) for k in idxs])
+                    cands = self.by_rows[idxs] = self.interned.setdefault(cands, cands)
             except (IndexError, TypeError):    # a damaged cache entry: compute it instead
                 pass
             else:
-                cands = self.interned.setdefault(cands, cands)
                 self.cache[key] = cands
                 return cands
         self.new += 1
