@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Profile the JIT's translation cost on real guest code.
 
-Runs PROGRAM under ``--backend jit`` (guest output discarded), then, with the guest's memory
-still mapped, translates every block the run translated again, stage by stage (decode+lift,
-optimize, emit, link), and reports CPU microseconds per guest instruction for each stage; with
-``--profile`` a cProfile of the re-translation is printed as well.
+Runs PROGRAM under ``--backend jit`` (guest output discarded; tier 0 off unless
+$PYTRANS_JIT_TIER0 says otherwise, so every block is translated), then, with the guest's
+memory still mapped, translates every block the run translated again, in the run's order and
+ending where the run's blocks end, stage by stage (decode+lift, optimize, emit, link), and
+reports CPU microseconds per guest instruction for each stage; with ``--profile`` a cProfile of
+the re-translation is printed as well.
 
     python tools/jit_profile.py [--reps 3] [--cold] [--profile] [--sort tottime] PROGRAM [ARGS...]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -31,20 +34,22 @@ def retranslate(backend, keys, reps: int, profile: bool, sort: str, cold: bool) 
     mem = backend.mem
     epi = backend.cache.epilogue
     base = backend.cache.next_address()
-    site = lambda key: 0                                           # noqa: E731
+    emitter = Emitter(epi, lambda key: 0)      # one for every block, as the backend has
     insns = 0
     totals = {"lift": 0.0, "optimize": 0.0, "emit": 0.0, "link": 0.0}
 
     def one_pass() -> int:
         n = 0
         pc_ = time.process_time   # CPU time: steadier than wall time on a shared machine
+        known: dict = {}          # the blocks that exist so far, as in the run
         for pc, thumb in keys:
             t0 = pc_()
-            b = lift_block(mem, pc, thumb)
+            b = lift_block(mem, pc, thumb, known)
+            known[pc, thumb] = None
             t1 = pc_()
             optimize(b, compact=False)
             t2 = pc_()
-            out = Emitter(epi, site).emit(b)
+            out = emitter.emit(b)
             t3 = pc_()
             out.asm.link(base)
             t4 = pc_()
@@ -57,20 +62,23 @@ def retranslate(backend, keys, reps: int, profile: bool, sort: str, cold: bool) 
 
     prof = cProfile.Profile() if profile else None
     if cold:
-        # Forget what the decoder learnt during the run (compiled rows, dispatch caches)
-        # and the emitter's encoded sequences, so the first pass pays what a new run pays.
+        # Forget what the run built from the disk caches (the decoder's compiled rows and
+        # dispatch entries, the emitter's fast template tables), so the first pass pays what
+        # a new run, which starts with the disk caches loaded, pays.
         from frontends.arm import decoder as dec
         from translator.jit import x86emit
         for t in (dec._A32, dec._T32, dec._T16):
             t.cache.clear()
             t.level1.clear()
             t.interned.clear()
+            t.by_rows.clear()
             for r in t.rows:
                 r.fn = r.triple = None
-        x86emit._COND.clear()
-        x86emit._STATE_CODE.clear()
-        for d in x86emit._BY_KIND.values():
-            d.clear()
+        for tables in (x86emit._GETR, x86emit._SETR):
+            for d in tables:
+                d.clear()
+        x86emit._PROBE.clear()
+        x86emit._LDST.clear()
         if prof:
             prof.enable()
         t0 = time.process_time()
@@ -112,6 +120,7 @@ def main() -> None:
     ap.add_argument("program")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     o = ap.parse_args()
+    os.environ.setdefault("PYTRANS_JIT_TIER0", "0")
 
     orig_run = jit_backend.JitBackend.run
 
