@@ -145,3 +145,21 @@ def test_program_ending_in_tier0_never_loads_the_code_generator(budget, loaded):
     mods = ast.literal_eval(r.stdout.strip())
     assert mods == (['frontends.arm.lift', 'translator.jit.codecache', 'translator.jit.passes',
                      'translator.jit.x86emit'] if loaded else [])
+
+
+@pytest.mark.parametrize("thumb", [False, True])
+def test_regression_state_after_exit_in_tier0(monkeypatch, thumb):
+    """A guest that ended in tier 0 left its final registers in Unicorn: the JIT CPU's state
+    (what a script reads after the run) still held the start-up values."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    import jit_diff
+    monkeypatch.setenv("PYTRANS_JIT_TIER0", "100000")
+    for seed in range(3):
+        case = jit_diff.make_case(seed, thumb, 30)
+        want, wmem = jit_diff.run_unicorn(case)
+        got, gmem, stats = jit_diff.run_jit(case)
+        assert stats["native_instructions"] == 0          # (it all ran in tier 0)
+        assert (got["r"], got["cpsr"], got["d"], gmem) == \
+            (want["r"], want["cpsr"], want["d"], wmem), f"seed {seed}"

@@ -71,10 +71,12 @@ def run_tier0(jit: "JitBackend", kernel: "Kernel", blocks: int) -> "GuestExit | 
         c = jit.counters
         c["tier0_seconds"] += time.perf_counter() - t0
         c["tier0_blocks"] += budget.used()
+    # The guest state is the JIT's again: where the JIT takes over at the block Unicorn did
+    # not run, or as the guest ended (for whoever reads the CPU after the run).
+    jit.bridge.store(s)
+    s.r[15] &= ~1
     if end is not None:
         return end
-    jit.bridge.store(s)              # the JIT takes over at the block Unicorn did not run
-    s.r[15] &= ~1
     kernel.cpu = jit
     if kernel.threads is not None:   # the thread table named the interpreter as this CPU
         for t in kernel.threads.threads.values():
