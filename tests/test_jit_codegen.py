@@ -410,3 +410,103 @@ def test_stm_crossing_the_end_of_a_mapping_stores_the_words_before_the_fault(thu
                                 thumb)
     assert (end.signal, end.addr) == (11, 0x21000) and r[9] == 0x20FF8
     assert data[0xFF8:] == (11).to_bytes(4, "little") + (22).to_bytes(4, "little")
+
+
+# ---- if-conversion, owed flag bytes, state known across conditional regions -------------
+def _lift(src: str, thumb: bool = False):
+    """Assemble ``src`` at 0x10000 and lift the block there (ops after optimize)."""
+    from keystone import KS_ARCH_ARM, KS_MODE_ARM, KS_MODE_THUMB, Ks
+
+    from frontends.arm import abi
+    from frontends.arm.lift import lift_block
+    from translator.jit.passes import optimize
+    from translator.memory import PROT_EXEC, GuestMemory
+    ks = Ks(KS_ARCH_ARM, KS_MODE_THUMB if thumb else KS_MODE_ARM)
+    code = bytes(ks.asm(src + "; svc #0", 0x10000)[0])
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    try:
+        mem.map(0x10000, 0x1000, PROT_READ | PROT_EXEC)
+        mem.write(0x10000, code, force=True)
+        return optimize(lift_block(mem, 0x10000, thumb))
+    finally:
+        mem.close()
+
+
+def _x86(block: Block) -> list[str]:
+    import capstone
+    out = Emitter(0x1000, lambda key: 0).emit(block)
+    md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    return [f"{i.mnemonic} {i.op_str}" for i in md.disasm(bytes(out.asm.link(0x10000)), 0x10000)]
+
+
+_MERGE = {False: "cmp r2, r0; addgt r3, r3, #1; addle r1, r1, #1; movgt r2, r0; "
+                 "add r4, r3, r1; add r5, r2, #0",
+          True: "cmp r2, r0; itet gt; addgt r3, r3, #1; addle r1, r1, #1; movgt r2, r0; "
+                "add r4, r3, r1; add r5, r2, #0"}
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_conditional_alu_instructions_become_cmov(thumb):
+    """A conditional instruction that only computes and writes r0-r14 is if-converted: no
+    branch around it, one cmov per register on the fused flags of the CMP, and its results
+    forwarded to the instructions after it (r3, r1, r2 are not read back)."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    b = _lift(_MERGE[thumb], thumb)
+    opcodes = [op.opcode for op in b.ops]
+    assert "SkipUnless" not in opcodes and "Label" not in opcodes
+    assert opcodes.count("Select") == 3
+    assert sorted(op.attr for op in b.ops if op.opcode == "GetReg") == [0, 1, 2, 3]
+    code = _x86(b)
+    assert sum(line.startswith("cmov") for line in code) == 3
+    assert not any(line.startswith("j") and not line.startswith("jmp") for line in code)
+    for a in _EDGES:
+        for v in _EDGES:
+            end, r, _, _ = _run_code(_MERGE[thumb], {"r0": v, "r1": 10, "r2": a, "r3": 20},
+                                     thumb)
+            gt = (a - (1 << 32) * (a >> 31)) > (v - (1 << 32) * (v >> 31))
+            want = (21, 10, v) if gt else (20, 11, a)
+            assert (r[3], r[1], r[2], r[4], r[5]) == (*want, (want[0] + want[1]), want[2])
+
+
+def test_conditional_instruction_with_a_memory_access_keeps_its_branch():
+    """A conditional load/store (it may fault) is not if-converted; what was known before
+    its region is still known after it, except the registers it writes."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    b = _lift("add r1, r0, #4; cmp r0, #5; ldrgt r2, [r1]; add r3, r1, r2")
+    opcodes = [op.opcode for op in b.ops]
+    assert "SkipUnless" in opcodes and "Select" not in opcodes
+    label = opcodes.index("Label")
+    reads = [op.attr for op in b.ops[label:] if op.opcode == "GetReg"]
+    assert reads == [2]                     # r1 (known from before) is not read back
+
+
+def _flag_stores(code: list[str]) -> int:
+    return sum(line.startswith("set") and "rbp" in line for line in code)
+
+
+def test_flags_overwritten_before_any_read_are_never_stored():
+    """The flag bytes of a CMP whose flags are only read fused (the cmov) and then
+    overwritten by the next CMP are never stored: 4 stores, not 8; the state ends with the
+    second CMP's flags."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "cmp r0, r1; movgt r2, #7; cmp r1, r0"
+    assert _flag_stores(_x86(_lift(src))) == 4
+    for a, v in ((1, 2), (2, 1), (5, 5), (0x80000000, 1)):
+        _, r, _, _ = _run_code(src + "; movgt r3, #1; moveq r4, #1; movcs r5, #1; movvs r6, #1",
+                               {"r0": a, "r1": v, "r2": 0, "r3": 0, "r4": 0, "r5": 0,
+                                "r6": 0})
+        n, z, c, vv = _flags_after("sub", v, a, 0, 0)
+        sv = lambda x: x - (1 << 32) * (x >> 31)                       # noqa: E731
+        assert r[2] == (7 if sv(a) > sv(v) else 0)
+        assert (r[3], r[4], r[5], r[6]) == (int(not z and n == vv), z, c, vv)
+
+
+def test_regression_owed_flags_are_stored_before_a_fault():
+    """The flags a CMP owes are stored before a memory access between it and the next CMP
+    (which might fault): the signal sees the first CMP's flags."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "cmp r0, r1; movgt r2, #7; ldr r3, [r9]; cmp r1, r0"
+    assert _flag_stores(_x86(_lift(src))) == 8
+    end, r, _, _ = _run_code(src, {"r0": 1, "r1": 2, "r9": 0x1F000})
+    assert end.signal == 11 and end.addr == 0x1F000
+    assert r[2] == 0

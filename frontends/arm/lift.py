@@ -13,8 +13,8 @@ import ctypes
 import struct
 from typing import Callable
 
-from translator.jit.ir import Block, Const, Fallback, Halt, Indirect, Link, Syscall
-from translator.jit.passes import ForwardingBlock
+from translator.jit.ir import OPCODES, Block, Const, Fallback, Halt, Indirect, Link, Ref, Syscall
+from translator.jit.passes import _FLAG_WRITERS, ForwardingBlock
 from translator.memory import PROT_EXEC, GuestFault, GuestMemory
 
 from . import decoder as dec
@@ -813,11 +813,13 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
                 raise NotImplementedError(name)
             skip = None
             if cond != AL and (name not in _ENDS or name in _COND_PC):
+                known = b.known_state()
                 skip = c.skip = b.new_label()
                 b.emit("SkipUnless", attr=(c.cond, skip))
             fn(c, i)
-            if skip is not None:
+            if skip is not None and not if_convert(b, mark, cond, known):
                 b.emit("Label", attr=skip)
+                b.restore_state(_known_after(b.ops, mark, known))
         except _End:
             b.guest_insns += 1
             addr += i.size
@@ -849,6 +851,65 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
             break
     b.guest_size = max(addr - pc, 2)
     return b
+
+
+# Operations a conditional instruction may consist of (besides SetReg of r0-r14) to be
+# if-converted: pure values that cannot fault (no division: x86 traps where ARM gives 0).
+_IFCVT_OPS = frozenset(k for k, (_, produces, effects) in OPCODES.items()
+                       if produces and not effects and k not in ("UDiv", "SDiv"))
+_IFCVT_MAX = 8          # longer regions are cheaper skipped than computed
+
+
+def _known_after(ops: list, mark: int, known: dict) -> dict:
+    """What is known of the guest state after the conditional region ``ops[mark:]``: what
+    was known before it (values defined before the SkipUnless, so on both paths) for the
+    registers and flags the region does not write."""
+    written = set()
+    for op in ops[mark + 1:]:
+        opc = op.opcode
+        if opc == "SetReg" or opc == "SetFlag":
+            written.add(op.attr)
+        elif opc in _FLAG_WRITERS:
+            written.update(op.attr)
+    return {k: v for k, v in known.items() if k not in written}
+
+
+def if_convert(b: ForwardingBlock, mark: int, cond: int, known: dict | None) -> bool:
+    """Turn the conditional region ``b.ops[mark:]`` (a SkipUnless and one instruction's
+    operations) into straight-line code when it only computes values and writes r0-r14:
+    each write becomes ``SetReg(r, Select(CondHolds(cond), new, old))``, which the emitter
+    makes one ``cmov``. Compilers predicate exactly the short, data-dependent cases
+    (``cmp; addgt; addle; movgt`` in a merge), where a branch around each instruction
+    mispredicts half the time; straight-line code also keeps the forwarded guest state
+    (``known``: what ``b`` knew before the SkipUnless), so no register is read back after
+    the region. False (nothing changed) when the region does anything else."""
+    ops = b.ops
+    region = ops[mark + 1:]
+    if known is None or not region or len(region) > _IFCVT_MAX:
+        return False
+    for op in region:
+        if op.opcode == "SetReg":
+            if op.attr > 14:
+                return False
+        elif op.opcode not in _IFCVT_OPS:
+            return False
+    del ops[mark:]
+    b.restore_state(known)
+    new: dict[int, object] = {}
+    for k, op in enumerate(region, mark + 1):
+        args = tuple(new[a.index] if a.__class__ is Ref and a.index > mark else a
+                     for a in op.args)
+        opc = op.opcode
+        if opc == "SetReg":
+            old = b.get_state("GetReg", op.attr)
+            if args[0] != old:
+                sel = b.emit("Select", b.emit("CondHolds", attr=cond), args[0], old)
+                b.set_state("SetReg", sel, op.attr)
+        elif opc == "GetReg" or opc == "GetFlag":
+            new[k] = b.get_state(opc, op.attr)
+        else:
+            new[k] = b.emit(opc, *args, attr=op.attr)
+    return True
 
 
 _ENDS = {"B", "BL_imm", "BL", "BLX_imm", "BX", "BLX_reg", "SVC", "UDF", "UNDEFINED", "BKPT",

@@ -211,6 +211,15 @@ class ForwardingBlock(Block):
             v = self._known[attr] = REFS[i]
         return v
 
+    def known_state(self) -> dict:
+        """What the block knows of the guest state here (for :meth:`restore_state`)."""
+        return self._known.copy()
+
+    def restore_state(self, known: dict) -> None:
+        """Know again what :meth:`known_state` returned (after the operations emitted since
+        were taken back, or turned into code that always runs)."""
+        self._known = known
+
     def set_state(self, opcode: str, value, attr: object) -> None:
         """``emit(opcode, value, attr=attr)`` for SetReg/SetFlag."""
         self._known[attr] = value
@@ -247,8 +256,11 @@ class ForwardingBlock(Block):
                 known = self._known
                 for f in attr:
                     known.pop(f, None)
-            else:
+            elif opcode == "Label":
+                # Paths meet: what the lifter knew before the region (values defined on
+                # both paths) it restores itself (restore_state).
                 self._known.clear()
+            # (A SkipUnless changes nothing: what was known before it holds in its region.)
         if len(args) != OPCODES[opcode][0]:
             return Block.emit(self, opcode, *args, attr=attr)           # reports the error
         ops = self.ops

@@ -216,6 +216,7 @@ _GETR: list[dict] = [{} for _ in GPR]
 _SETR: list[dict] = [{} for _ in GPR]
 _PROBE: dict[int, bytes] = {}   # the page probe per (address register, mask), as one int
 _LDST: dict[int, bytes] = {}    # loads and stores per (size, signedness, registers), one int
+_CMOV: dict[int, bytes] = {}    # cmov<cc> between host registers, per (cc, dst, src)
 
 
 def _memo(key, fn: Callable[[Asm], object]) -> bytes:
@@ -316,7 +317,17 @@ class Emitter(VfpEmitter):
         # operation whose x86 flags are still live (only operations in _HF_KEEP came after
         # it): a condition the table maps is one jcc / setcc on them.
         self._hf = None
+        # The flag bytes that operation still owes (its attr, and the _SETCC_* table that
+        # stores them from the live x86 flags), or None: stored only when something may
+        # read them from the state (see _owed_flags), so a flag write that the next
+        # flag-setting operation overwrites, read meanwhile only through fusion, is never
+        # stored at all (cmp; addgt; addle; movgt; cmp in a merge).
+        self._owe = None
         self._lab_hf: dict = {}           # label -> _hf where SkipUnless jumped to it
+        self._block_ops = block.ops
+        self._last = block.last if block.last is not None else self._last_uses(block)
+        self._keep = keep
+        self._done = -1                   # a Select already emitted (_cmov)
         keeps = _HF_KEEP
         ops = self._ops
         for i, op in enumerate(block.ops):
@@ -324,6 +335,8 @@ class Emitter(VfpEmitter):
                 continue                  # dropped by optimize(compact=False)
             opc = op.opcode
             if opc not in keeps:
+                if self._owe is not None:
+                    self._owed_flags(op.attr if opc in _FLAG_SETTERS else "")
                 self._hf = None
             fn = ops.get(opc)
             if fn is None:
@@ -333,6 +346,24 @@ class Emitter(VfpEmitter):
         self._at = len(block.ops)
         self.terminal(block, out)
         return out
+
+    def _owed_flags(self, overwritten: str = "") -> None:
+        """Store the flag bytes owed (while the x86 flags still hold them): before anything
+        reads the state's flags or changes the x86 flags, and before any way out of the
+        straight line (a memory access that may fault, a jump, a label, the block's end).
+        Those the operation about to run overwrites (``overwritten``) are dead instead."""
+        attr, table = self._owe
+        self._owe = None
+        buf = self.buf
+        for f in attr:
+            if f not in overwritten:
+                buf += table[f]
+
+    def _end_hf(self) -> None:
+        """The x86 flags are about to change: fusion ends."""
+        if self._owe is not None:
+            self._owed_flags()
+        self._hf = None
 
     def _remat_code(self, i: int, reg) -> bytes:
         """``mov reg, <the guest register holding value i here>`` (a REMAT value)."""
@@ -357,6 +388,22 @@ class Emitter(VfpEmitter):
         return None
 
     @staticmethod
+    def _last_uses(block: Block) -> list[int]:
+        """Each operation's last reader (-1: none; len(ops): the terminal), as optimize's
+        ``compact=False`` records them in ``block.last``."""
+        ops = block.ops
+        n = len(ops)
+        last = [-1] * n
+        for j, op in enumerate(ops):
+            for x in op.args:
+                if x.__class__ is Ref:
+                    last[x.index] = j
+        t = block.terminal
+        if t.__class__ is Indirect and t.target.__class__ is Ref:
+            last[t.target.index] = n
+        return last
+
+    @staticmethod
     def _allocate(block: Block, homes: dict | None = None) -> list[int]:
         """Linear scan over the block's values: each value gets a host register (from
         ALLOC_REGS) from its definition to its last use, or IN_SLOT when more are live (the
@@ -372,14 +419,7 @@ class Emitter(VfpEmitter):
         n = len(ops)
         last = block.last                    # (optimize(compact=False) found them)
         if last is None:
-            last = [-1] * n
-            for j, op in enumerate(ops):
-                for x in op.args:
-                    if x.__class__ is Ref:
-                        last[x.index] = j
-            t = block.terminal
-            if t.__class__ is Indirect and t.target.__class__ is Ref:
-                last[t.target.index] = n
+            last = Emitter._last_uses(block)
         loc = [NOWHERE] * n
         if homes is None:
             homes = {}                       # REMAT value -> _remat_homes
@@ -501,6 +541,8 @@ class Emitter(VfpEmitter):
         self.buf += _SET_CODE.get(op.attr) or self._state_code("set", op.attr)
 
     def op_GetFlag(self, i, op, labels):
+        if self._owe is not None and op.attr in self._owe[0]:
+            self._owed_flags()
         self.buf += _GETF_CODE.get(op.attr) or self._state_code("getf", op.attr)
         self.store(i)
 
@@ -664,7 +706,7 @@ class Emitter(VfpEmitter):
         if b.__class__ is Const and a.__class__ is not Const:
             self._lea(i, a, None, -b.value)
         else:
-            self._hf = None                     # (a sub changes the x86 flags)
+            self._end_hf()                      # (a sub changes the x86 flags)
             self._alu(i, op, "sub", False)
 
     def op_And(self, i, op, labels):
@@ -694,10 +736,9 @@ class Emitter(VfpEmitter):
         else:
             self.load(cin, RDX)
             buf += _T["bt_edx0_adc"]
-        for f in op.attr:
-            buf += _SETCC_FLAG[f]
         self.store(i)                      # a mov: the flags stay
         self._hf = (i, _ADD_CC)
+        self._owe = (op.attr, _SETCC_FLAG)
 
     def op_SubFlags(self, i, op, labels):
         """a - b with sub (cmp when only the flags are wanted and a is in a register); the
@@ -730,9 +771,8 @@ class Emitter(VfpEmitter):
             self._binop(i, op, _T["sub"])       # (_alu would only move: no flags)
         else:
             self._alu(i, op, "sub", False)      # ends with the sub (or a mov after it)
-        for f in op.attr:
-            buf += _SETCC_SUB[f]
-        self._hf = (i, _SUB_CC)                 # (setcc leaves the x86 flags alone)
+        self._hf = (i, _SUB_CC)
+        self._owe = (op.attr, _SETCC_SUB)
 
     def op_SetNZ(self, i, op, labels):
         v = op.args[0]
@@ -741,9 +781,8 @@ class Emitter(VfpEmitter):
             self.load(v, RAX)
             h = RAX
         self.buf += _TEST_SELF[h]
-        for f in op.attr:
-            self.buf += _SETCC_FLAG[f]
         self._hf = (i, _NZ_CC)
+        self._owe = (op.attr, _SETCC_FLAG)
 
     def op_AddC(self, i, op, labels):
         """a + b + cin (no flags: flag-setting arithmetic is AddCFlags)."""
@@ -941,10 +980,20 @@ class Emitter(VfpEmitter):
             cc = hf[1][cond]
             if cc is not None:
                 return cc
-            self._hf = None
+            self._end_hf()                      # (the flag bytes are tested instead)
         return None
 
     def op_CondHolds(self, i, op, labels):
+        nxt = i + 1
+        ops = self._block_ops
+        if nxt < len(ops) and self._last is not None and self._last[i] == nxt:
+            sel = ops[nxt]
+            c = sel.args[0] if sel.opcode == "Select" else None
+            if c.__class__ is Ref and c.index == i and self._keep_op(nxt):
+                # The condition only picks the next operation's value (an if-converted
+                # instruction): one cmov on the flags, the condition never a value.
+                self._cmov(nxt, sel, op.attr)
+                return
         cc = self._fused_cc(op.attr)
         if cc is not None:
             self.buf += _SETCC_EAX[cc]
@@ -952,7 +1001,48 @@ class Emitter(VfpEmitter):
             self.cond_to_eax(op.attr)
         self.store(i)
 
+    def _keep_op(self, j: int) -> bool:
+        keep = self._keep
+        return keep is None or keep[j]
+
+    def _cmov(self, j: int, sel, cond: int) -> None:
+        """Value j = Select(cond, a, b) as ``mov eax, b; cmov<cond> eax, a`` (the condition
+        tested first: its test uses eax; the moves leave the x86 flags alone)."""
+        cc = self._fused_cc(cond)
+        if cc is None:
+            test, cc = _COND_TEST[cond]
+            self.buf += test
+        self._done = j
+        a, b = sel.args[1], sel.args[2]
+        h = self.loc[j]
+        if h >= 0:
+            # Straight into the result's register (which may be an operand's: a result
+            # reuses a register its operand's last use frees).
+            ha, hb = self.home(a), self.home(b)
+            if ha == h:                       # h = a already: take b unless cc
+                cc ^= 1
+                a, ha, hb = b, hb, ha
+            elif hb != h:
+                self.load(b, h)
+            if ha is None:
+                self.load(a, RCX)
+                ha = RCX
+            key = cc << 8 | h << 4 | ha
+            code = _CMOV.get(key)
+            if code is None:
+                code = _CMOV[key] = _memo(("cmov", int(cc), int(h), int(ha)),
+                                          lambda x: x.cmovcc(cc, GPR[h], GPR[ha]))
+            self.buf += code
+            return
+        self.load(a, RCX)
+        self.load(b, RAX)
+        self.buf += _CMOV_EAX_ECX[cc]
+        self.store(j)
+
     def op_Select(self, i, op, labels):
+        if self._done == i:                 # (emitted with its CondHolds: _cmov)
+            return
+        self._end_hf()                      # (the test below changes the x86 flags)
         args = op.args
         self.load(args[1], RAX)
         self.load(args[2], RCX)
@@ -1131,6 +1221,8 @@ class Emitter(VfpEmitter):
             return
         a = self.asm
         target = labels.setdefault(lab, a.label())
+        if self._owe is not None:
+            self._owed_flags()                  # (the label's other path needs them)
         cc = self._fused_cc(cond)
         hf = self._hf                           # (as the jump leaves them)
         seen = self._lab_hf.get(lab, hf)
@@ -1145,6 +1237,8 @@ class Emitter(VfpEmitter):
         the terminal, see ``_side_exits``) that first takes back from the instruction count
         the block's instructions that did not run."""
         cond, link, done = op.attr
+        if self._owe is not None:
+            self._owed_flags()                  # (the exit needs them)
         buf = self.buf
         cc = self._fused_cc(cond)
         if cc is None:
@@ -1175,6 +1269,8 @@ class Emitter(VfpEmitter):
             self._link(link, out)
 
     def op_Label(self, i, op, labels):
+        if self._owe is not None:
+            self._owed_flags()                  # (the paths that jumped here stored theirs)
         self.asm.bind(labels.setdefault(op.attr, self.asm.label()))
         if self._lab_hf.pop(op.attr, self._hf) != self._hf:
             self._hf = None                     # the paths that meet here differ
@@ -1235,6 +1331,8 @@ class Emitter(VfpEmitter):
     def terminal(self, block: Block, out: Emitted) -> None:
         a = self.asm
         t = block.terminal
+        if self._owe is not None:
+            self._owed_flags()
         self._pending: list[int] = []          # rel32 fields of jumps to the pending exit
         self._pending_pc: list[tuple[int, int]] = []   # (rel32 field, guest pc) of links
         self._thumb = block.thumb
@@ -1375,6 +1473,7 @@ _JCC_REL32 = [bytes((0x0F, 0x80 | cc)) + b"\0\0\0\0" for cc in range(16)]   # fi
 _SETCC_EAX = [_enc(lambda a, cc=cc: (a.setcc(cc, RAX), a.movzx(RAX, RAX, 32, 8)))
               for cc in range(16)]
 _TEST_SELF = {r: _enc(lambda a, r=r: a.test(r, r)) for r in GPR}
+_CMOV_EAX_ECX = [_enc(lambda a, cc=cc: a.cmovcc(cc, RAX, RCX)) for cc in range(16)]
 # ARM condition -> x86 condition on the x86 flags a flag-setting operation leaves, when they
 # are exactly ARM's: cmp/sub a, b (SubFlags, C being NOT borrow: AE), add/adc (AddCFlags: C
 # is CF; HI and LS have no x86 condition), test v, v (SetNZ: N and Z only). None: unmapped.
@@ -1387,8 +1486,9 @@ _NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
 # fusion survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused,
 # there was nothing to keep); Label checks the paths that meet there itself; Add is a lea, and
 # so is Sub of a constant (op_Sub ends fusion otherwise).
+_FLAG_SETTERS = frozenset({"AddCFlags", "SubFlags", "SetNZ"})
 _HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
-                      "Label", "Add", "Sub"})
+                      "Label", "Add", "Sub", "Select"})
 
 
 def _setcc_flags(carry: CC) -> dict[str, bytes]:
