@@ -510,3 +510,39 @@ def test_regression_owed_flags_are_stored_before_a_fault():
     end, r, _, _ = _run_code(src, {"r0": 1, "r1": 2, "r9": 0x1F000})
     assert end.signal == 11 and end.addr == 0x1F000
     assert r[2] == 0
+
+
+def test_regression_indirect_hit_into_the_other_mode_sets_the_mode():
+    """An indirect branch that finds its target in the native table jumps there without
+    returning to Python; it must still switch the state's mode bit (BLX from ARM into a
+    Thumb function the second time round), or the Thumb block's syscall resumes in ARM
+    state (SIGILL)."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    import io
+
+    from keystone import KS_ARCH_ARM, KS_MODE_ARM, KS_MODE_THUMB, Ks
+
+    from frontends.arm import abi
+    from translator.backends.jit_backend import JitBackend
+    from translator.linux.fdtable import FdTable
+    from translator.linux.kernel import Kernel
+    from translator.memory import PROT_EXEC, GuestMemory
+    arm = bytes(Ks(KS_ARCH_ARM, KS_MODE_ARM).asm(
+        "mov r5, #3; loop: blx r4; add r6, r6, r0; subs r5, r5, #1; bne loop; "
+        f"mov r0, r6; mov r7, #{abi.SYSCALLS['exit_group']}; svc #0", 0x10000)[0])
+    thumb = bytes(Ks(KS_ARCH_ARM, KS_MODE_THUMB).asm(
+        f"movs r7, #{abi.SYSCALLS['getpid']}; svc #0; movs r0, #5; bx lr", 0x10100)[0])
+    mem = GuestMemory(abi.ADDRESS_SPACE)
+    try:
+        mem.map(0x10000, 0x1000, PROT_READ | PROT_EXEC)
+        mem.write(0x10000, arm, force=True)
+        mem.write(0x10100, thumb, force=True)
+        mem.map(0x20000, 0x1000, PROT_READ | PROT_WRITE)
+        jit = JitBackend(abi, mem)
+        k = Kernel(abi, mem, FdTable(), log=io.StringIO())
+        k.cpu = jit
+        jit.start(0x10000, 0x20800, {"r4": 0x10101, "r6": 0})
+        end = jit.run(k)
+        assert (end.signal, end.status) == (0, 15)
+    finally:
+        mem.close()

@@ -121,6 +121,7 @@ _T = {  # fixed sequences
     "select": _enc(lambda a: (a.test(RDX, RDX), a.cmovcc(CC.E, RAX, RCX))),
     "adc1": b"\xf9" + _enc(lambda a: a.adc(RAX, RCX)),                 # stc; adc eax, ecx
     "bt_edx0_adc": _enc(lambda a: (a.bt(RDX, 0), a.adc(RAX, RCX))),    # CF = cin; adc
+    "or1": _enc(lambda a: a.or_(RAX, 1)),
     "pending": _enc(lambda a: a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)),
     "test_eax_imm": _enc_prefix(lambda a: a.test(RAX, 0x12345678)),
     "align_tail": _enc(lambda a: (a.mov(mem(RBP, OFFSETS["exit_info"]), RAX),
@@ -992,26 +993,28 @@ class Emitter(VfpEmitter):
             if c.__class__ is Ref and c.index == i and self._keep_op(nxt):
                 # The condition only picks the next operation's value (an if-converted
                 # instruction): one cmov on the flags, the condition never a value.
-                self._cmov(nxt, sel, op.attr)
+                cc = self._fused_cc(op.attr)
+                if cc is None:
+                    test, cc = _COND_TEST[op.attr]
+                    self.buf += test
+                self._cmov(nxt, sel, cc)
                 return
         cc = self._fused_cc(op.attr)
-        if cc is not None:
-            self.buf += _SETCC_EAX[cc]
-        else:
-            self.cond_to_eax(op.attr)
+        if cc is None:
+            test, cc = _COND_TEST[op.attr]
+            self.buf += test
+            # The x86 flags now hold this condition (for a Select of it: _cmov).
+            self._hf = (i, _ONLY_CC[op.attr])
+        self.buf += _SETCC_EAX[cc]
         self.store(i)
 
     def _keep_op(self, j: int) -> bool:
         keep = self._keep
         return keep is None or keep[j]
 
-    def _cmov(self, j: int, sel, cond: int) -> None:
-        """Value j = Select(cond, a, b) as ``mov eax, b; cmov<cond> eax, a`` (the condition
-        tested first: its test uses eax; the moves leave the x86 flags alone)."""
-        cc = self._fused_cc(cond)
-        if cc is None:
-            test, cc = _COND_TEST[cond]
-            self.buf += test
+    def _cmov(self, j: int, sel, cc: int) -> None:
+        """Value j = Select(c, a, b) as ``mov eax, b; cmov<cc> eax, a`` where the x86 flags
+        hold c as ``cc`` (the moves leave them alone)."""
         self._done = j
         a, b = sel.args[1], sel.args[2]
         h = self.loc[j]
@@ -1042,6 +1045,14 @@ class Emitter(VfpEmitter):
     def op_Select(self, i, op, labels):
         if self._done == i:                 # (emitted with its CondHolds: _cmov)
             return
+        c = op.args[0]
+        if c.__class__ is Ref:
+            cop = self._block_ops[c.index]
+            if cop.opcode == "CondHolds":
+                cc = self._fused_cc(cop.attr)
+                if cc is not None:          # the x86 flags still hold the condition
+                    self._cmov(i, op, cc)
+                    return
         self._end_hf()                      # (the test below changes the x86 flags)
         args = op.args
         self.load(args[1], RAX)
@@ -1399,35 +1410,47 @@ class Emitter(VfpEmitter):
         up in the native table at r13; only a miss returns to Python."""
         self.load(t.target, RAX)
         buf = self.buf
+        # The table's key is the target as it is (pc | thumb): a hit stores only the mode
+        # (which every exit relies on) and jumps on (the block it enters knows its PC); the
+        # PC is set only on the way out, after a miss or for a pending signal.
+        set_pc = _IND_CLEAR_THUMB + _IND_SET_PC
         if t.interwork:
-            buf += _IND_INTERWORK
-        buf += _IND_SET_PC
-        self._to_pending()
+            buf += _IND_SET_THUMB
+        elif self._thumb:               # (the mode stays: the key needs its bit)
+            buf += _T["or1"]
+        else:
+            set_pc = _IND_SET_PC
+        buf += _T["pending"]
+        buf += _JNE_REL32
+        pending = len(buf) - 4
         buf += _IND_LOOKUP
+        buf += set_pc
         self._exit(EXIT_INDIRECT)
+        _S32_INTO(buf, pending, len(buf) - pending - 4)
+        buf += set_pc
+        buf += b"\xe9\0\0\0\0"
+        self._pending.append(len(buf) - 4)
         self._bind_pending()
 
 
 def _ind_lookup(a: Asm) -> None:
-    """Look the target (pc in eax, thumb in the state) up in the native table at r13 and
-    jump to its code; falls through on a miss.
-    key = pc | thumb; slot = (key >> 1) & mask; entries are (key: u64, code: u64)."""
-    a.movzx(RCX, mem(RBP, OFFSETS["thumb"]), 32, 8)
-    a.or_(RCX, RAX)
-    a.mov(RDX, RCX)
+    """Look the target (eax: pc | thumb) up in the native table at r13 and jump to its
+    code; falls through on a miss with eax unchanged.
+    slot = (key >> 1) & mask; entries are (key: u64, code: u64)."""
+    a.mov(RDX, RAX)
     a.shr(RDX, 1)
     a.and_(RDX, (1 << LOOKUP_BITS) - 1)
     a.shl(RDX, 4, 64)
     miss = a.label()
-    a.cmp(mem(R13, 0, RDX), RCX, 64)
+    a.cmp(mem(R13, 0, RDX), RAX, 64)
     a.jcc(CC.NE, miss)
     a.jmp(mem(R13, 8, RDX))
     a.bind(miss)
 
 
-_IND_INTERWORK = _enc(lambda a: (a.mov(RCX, RAX), a.and_(RCX, 1),
-                                 a.mov(mem(RBP, OFFSETS["thumb"]), RCX, 8),
-                                 a.and_(RAX, ~1 & 0xFFFFFFFF)))
+_IND_SET_THUMB = _enc(lambda a: (a.mov(RCX, RAX), a.and_(RCX, 1),
+                                 a.mov(mem(RBP, OFFSETS["thumb"]), RCX, 8)))
+_IND_CLEAR_THUMB = _enc(lambda a: a.and_(RAX, ~1 & 0xFFFFFFFF))
 _IND_SET_PC = _enc(lambda a: a.mov(mem(RBP, _R + 60), RAX))
 _IND_LOOKUP = _enc(_ind_lookup)
 
@@ -1473,6 +1496,9 @@ _JCC_REL32 = [bytes((0x0F, 0x80 | cc)) + b"\0\0\0\0" for cc in range(16)]   # fi
 _SETCC_EAX = [_enc(lambda a, cc=cc: (a.setcc(cc, RAX), a.movzx(RAX, RAX, 32, 8)))
               for cc in range(16)]
 _TEST_SELF = {r: _enc(lambda a, r=r: a.test(r, r)) for r in GPR}
+# The x86 flags after testing one ARM condition from the flag bytes: as a _*_CC table.
+_ONLY_CC = [tuple(CC(_COND_TEST[c][1] ^ (k ^ c)) if k >> 1 == c >> 1 and c < 14 else None
+                  for k in range(15)) for c in range(15)]
 _CMOV_EAX_ECX = [_enc(lambda a, cc=cc: a.cmovcc(cc, RAX, RCX)) for cc in range(16)]
 # ARM condition -> x86 condition on the x86 flags a flag-setting operation leaves, when they
 # are exactly ARM's: cmp/sub a, b (SubFlags, C being NOT borrow: AE), add/adc (AddCFlags: C
