@@ -546,3 +546,37 @@ def test_regression_indirect_hit_into_the_other_mode_sets_the_mode():
         assert (end.signal, end.status) == (0, 15)
     finally:
         mem.close()
+
+
+def _probes(code: list[str]) -> int:
+    """Page probes in line (mov edx, address; shr edx, 12; test the table): the stubs out
+    of line test again after a lea."""
+    return sum(line.startswith("test byte ptr [r14") and code[k - 2].startswith("mov edx")
+               for k, line in enumerate(code))
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_accesses_of_several_instructions_to_one_base_share_a_probe(thumb):
+    """Loads from one base value in different instructions share the first one's probe
+    (one probe for three loads); when the span crosses into an unmapped page the first
+    instruction runs on the interpreter and the next one faults at its exact address."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "ldr r0, [r9]; add r3, r3, #1; ldr r1, [r9, #8]; ldr r2, [r9, #4]"
+    assert _probes(_x86(_lift(src, thumb))) == 1
+    end, r, _, stats = _run_code(src, {"r9": 0x20100, "r3": 0}, thumb)
+    assert end.status == 0 and (r[0], r[1], r[2], r[3]) == (0x20100, 0x20108, 0x20104, 1)
+    assert stats["fallback_instructions"] == 0
+    end, r, _, _ = _run_code(src, {"r9": 0x20FF8, "r3": 0}, thumb)
+    assert (end.signal, end.addr) == (11, 0x21000)
+    assert (r[0], r[3]) == (0x20FF8, 1)
+
+
+def test_regression_probe_in_a_skipped_region_covers_nothing_after_it():
+    """A load inside a conditional region does not cover a later load from the same base:
+    when the region is skipped the later one is checked on its own (faults, not a host
+    crash)."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "mov r4, r9; cmp r0, #0; ldrne r1, [r9]; ldr r2, [r9, #4]"    # (r9: one value)
+    assert _probes(_x86(_lift(src))) == 2
+    end, r, _, _ = _run_code(src, {"r0": 0, "r9": 0x1F000})
+    assert (end.signal, end.addr) == (11, 0x1F004)

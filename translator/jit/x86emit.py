@@ -302,7 +302,8 @@ class Emitter(VfpEmitter):
         self.buf = a.buf                  # the hot paths append precomputed bytes here
         self._align: dict[int, list[int]] = {}    # the same for alignment faults (SIGBUS)
         self._cold: list[list] = []               # memory accesses: their stubs (_access)
-        self._grp = None                  # the access whose probe covers the next (_access)
+        self._grps: dict = {}             # (base value, perm) -> the access whose probe
+                                          # covers later ones from that base (_access)
         out = Emitted(a)
         labels = {}
         self._guest_insns = n = block.guest_insns
@@ -1070,11 +1071,14 @@ class Emitter(VfpEmitter):
         byte access probes one byte: the table's "this page and the next" bit (perm << 2);
         only when that is clear does a stub out of line (_fault_stubs) check the pages exactly
         (the last page of a mapping, or a real fault). Accesses of one guest instruction to
-        one base (LDM/STM/PUSH/POP, LDRD/STRD, VLDM/VSTM...) share the first one's probe: it
+        one base value share the first one's probe, in one instruction (LDM/STM/PUSH/POP,
+        LDRD/STRD, VLDM/VSTM...) or across instructions (a frame's words at sp + k): it
         covers 4 KiB from its address, so the others, up to 4 KiB above it, need no check of
         their own. That stub then checks the pages of the whole span; when one lacks the
-        permission the instruction is left to the interpreter (which faults at the exact
-        word, after the stores before it, as the architecture does)."""
+        permission the first instruction is left to the interpreter (which faults at the
+        exact word, after the stores before it, as the architecture does) and the guest goes
+        on from the next one (a block of its own, checked afresh). A probe inside a
+        conditional region covers nothing after its label."""
         pc, disp, seq = op.attr
         a = op.args[0]
         if a.__class__ is Ref:
@@ -1096,11 +1100,12 @@ class Emitter(VfpEmitter):
                 buf += _LEA32[ra]
                 buf += _S32(disp)
             ra = RAX
-        grp = self._grp
-        if grp is not None and grp[0] == pc and grp[1] == base and grp[2] == perm:
-            entry = grp[4]
-            span = disp + size - grp[3]
-            if disp >= grp[3] and span <= 4096:     # (one page, the probe covers two)
+        key = base << 4 | perm
+        grp = self._grps.get(key)
+        if grp is not None:
+            entry = grp[1]
+            span = disp + size - grp[0]
+            if disp >= grp[0] and span <= 4096:     # (one page, the probe covers two)
                 if span > entry[6]:
                     entry[6] = span
                 return ra
@@ -1113,8 +1118,10 @@ class Emitter(VfpEmitter):
         buf += _JE_REL32                   # to the stub: patched in terminal()
         entry = [len(buf) - 4, ra, size, perm, pc, seq, size]
         self._cold.append(entry)
-        # (a 2-8 byte probe covers two pages; in an IT block, seq is None)
-        self._grp = (pc, base, perm, disp, entry) if seq is not None and size > 1 else None
+        # (a 2-8 byte probe covers two pages; in an IT block, seq is None: the interpreter
+        # could not rerun the instruction alone)
+        if seq is not None and size > 1:
+            self._grps[key] = (disp, entry)
         return ra
 
     def _fault_stubs(self) -> None:
@@ -1282,6 +1289,8 @@ class Emitter(VfpEmitter):
     def op_Label(self, i, op, labels):
         if self._owe is not None:
             self._owed_flags()                  # (the paths that jumped here stored theirs)
+        if self._grps:
+            self._grps.clear()                  # (a probe in the region may not have run)
         self.asm.bind(labels.setdefault(op.attr, self.asm.label()))
         if self._lab_hf.pop(op.attr, self._hf) != self._hf:
             self._hf = None                     # the paths that meet here differ
