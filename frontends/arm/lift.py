@@ -895,12 +895,6 @@ def if_convert(b: ForwardingBlock, mark: int, cond: int, known: dict | None) -> 
             return False
     del ops[mark:]
     b.restore_state(known)
-    for op in region:                   # the old values first: CondHolds next to its use
-        if op.opcode == "SetReg":
-            b.get_state("GetReg", op.attr)
-    # The condition before the instruction's own code, which may change the x86 flags (the
-    # emitter then keeps it in a register; else the flags: one cmov).
-    c = b.emit("CondHolds", attr=cond)
     new: dict[int, object] = {}
     for k, op in enumerate(region, mark + 1):
         args = tuple(new[a.index] if a.__class__ is Ref and a.index > mark else a
@@ -909,6 +903,11 @@ def if_convert(b: ForwardingBlock, mark: int, cond: int, known: dict | None) -> 
         if opc == "SetReg":
             old = b.get_state("GetReg", op.attr)
             if args[0] != old:
+                # The condition right before its use: the emitter makes the pair one cmov
+                # (on the x86 flags when they are still the CMP's, else after testing the
+                # flag bytes: cheaper than keeping the condition in a register across code
+                # that changes the x86 flags).
+                c = b.emit("CondHolds", attr=cond)
                 b.set_state("SetReg", b.emit("Select", c, args[0], old), op.attr)
         elif opc == "GetReg" or opc == "GetFlag":
             new[k] = b.get_state(opc, op.attr)
