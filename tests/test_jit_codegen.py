@@ -580,3 +580,21 @@ def test_regression_probe_in_a_skipped_region_covers_nothing_after_it():
     assert _probes(_x86(_lift(src))) == 2
     end, r, _, _ = _run_code(src, {"r0": 0, "r9": 0x1F000})
     assert (end.signal, end.addr) == (11, 0x1F004)
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_owed_flags_are_stored_on_a_side_exit(thumb):
+    """A CMP's flag bytes, still owed at a conditional branch (side exit), are stored on the
+    exit path (the block it goes to reads them from the state) while the path that stays
+    drops them at the next CMP."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = ("cmp r0, r1; bne out; mov r2, #1; cmp r2, #5; b done; "
+           "out: movgt r3, #1; movlt r4, #1; done: nop")
+    if thumb:
+        src = src.replace("movgt", "it gt; movgt").replace("movlt", "it lt; movlt")
+    assert _flag_stores(_x86(_lift(src, thumb))) == 8       # (4 on the exit, 4 for the CMP)
+    for a, v, want in ((3, 5, (0, 1)), (5, 3, (1, 0))):
+        _, r, _, _ = _run_code(src, {"r0": a, "r1": v, "r2": 0, "r3": 0, "r4": 0}, thumb)
+        assert (r[3], r[4]) == want and r[2] == 0
+    _, r, _, _ = _run_code(src, {"r0": 4, "r1": 4, "r2": 0, "r3": 0, "r4": 0}, thumb)
+    assert (r[2], r[3], r[4]) == (1, 0, 0)

@@ -1253,17 +1253,16 @@ class Emitter(VfpEmitter):
     def op_ExitIf(self, i, op, labels):
         """A side exit: when the condition holds, jump to an out-of-line link (emitted after
         the terminal, see ``_side_exits``) that first takes back from the instruction count
-        the block's instructions that did not run."""
+        the block's instructions that did not run. Flag bytes still owed are stored there,
+        from the x86 flags the jump leaves alone: the path that stays owes them on."""
         cond, link, done = op.attr
-        if self._owe is not None:
-            self._owed_flags()                  # (the exit needs them)
         buf = self.buf
-        cc = self._fused_cc(cond)
+        cc = self._fused_cc(cond)               # (unfused, owed flags are stored first)
         if cc is None:
             test, cc = _COND_TEST[cond]
             buf += test
         buf += _JCC_REL32[cc]
-        self._side.append((len(buf) - 4, link, self._guest_insns - done))
+        self._side.append((len(buf) - 4, link, self._guest_insns - done, self._owe))
 
     def op_ExitIfZero(self, i, op, labels):
         """ExitIf on a value: taken when (value == 0) == attr[0] (CBZ / CBNZ)."""
@@ -1276,12 +1275,15 @@ class Emitter(VfpEmitter):
         buf = self.buf
         buf += _TEST_SELF[h]
         buf += _JE_REL32 if zero else _JNE_REL32
-        self._side.append((len(buf) - 4, link, self._guest_insns - done))
+        self._side.append((len(buf) - 4, link, self._guest_insns - done, None))
 
     def _side_exits(self, out: Emitted) -> None:
         buf = self.buf
-        for at, link, not_run in self._side:
+        for at, link, not_run, owe in self._side:
             _S32_INTO(buf, at, len(buf) - at - 4)
+            if owe is not None:
+                for f in owe[0]:
+                    buf += owe[1][f]
             if not_run:
                 buf += _uncount(not_run)
             self._link(link, out)
