@@ -4,7 +4,9 @@ Values are SSA: each operation that produces a 32-bit value is referred to by it
 the block (a :class:`Ref`); constants are :class:`Const`. Guest state (registers, flags) is
 read and written only through ``GetReg``/``SetReg``/``GetFlag``/``SetFlag``, so passes can
 reason about it. Conditionally executed guest instructions become a ``SkipUnless`` (jump to a
-``Label`` unless an ARM condition holds) around their operations, as in QEMU's TCG.
+``Label`` unless an ARM condition holds) around their operations, as in QEMU's TCG; one that
+only computes and writes core registers becomes straight-line code instead, each write a
+``SetReg(Select(CondHolds))`` (if-conversion: ``frontends/arm/lift.py``).
 
 A block ends in exactly one terminal, naming how control leaves it (the explicit block-ending
 kinds of the design): ``Link`` (a direct branch, chained natively once the target exists),

@@ -288,14 +288,6 @@ class Emitter(VfpEmitter):
         else:
             self.buf += tbl[i]
 
-    # ---- conditions -----------------------------------------------------------------------
-    def cond_to_eax(self, cond: int) -> None:
-        """eax = 1 if ARM condition ``cond`` holds on the current flags, else 0."""
-        test, cc = _COND_TEST[cond]
-        self.buf += test
-        self.buf += _SETCC_EAX[cc]
-
-
     # ---- blocks ---------------------------------------------------------------------------
     def emit(self, block: Block) -> Emitted:
         self.asm = a = Asm()
@@ -1329,13 +1321,6 @@ class Emitter(VfpEmitter):
         buf += _T["exit_info"]
         buf += _U32(site)
         self._exit(EXIT_LINK_MISS)
-
-    def _to_pending(self) -> None:
-        """if (state.pending) goto the pending-signal exit (bound by _bind_pending)."""
-        buf = self.buf
-        buf += _T["pending"]
-        buf += _JNE_REL32
-        self._pending.append(len(buf) - 4)
 
     def _bind_pending(self) -> None:
         buf = self.buf
