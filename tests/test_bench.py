@@ -98,3 +98,16 @@ def test_bench_bad_options():
     assert r.returncode != 0 and r.stderr.decode().startswith("pytrans: unknown --arch")
     r = run_pytrans("bench", "--workloads", "nope")
     assert r.returncode != 0 and "unknown workload" in r.stderr.decode()
+
+
+def test_regression_millisecond_runs_are_not_flagged():
+    """A native hello world of ~1 ms took 8 ms on a busy machine and was flagged (+700%)
+    against its own baseline: slow-downs under the noise floor are jitter."""
+    rs = [Result("hello", "arm", "native", 0.008, checksum_ok=True),
+          Result("sort", "arm", "native", 0.300, checksum_ok=True)]
+    baseline = {"results": [{"workload": "hello", "arch": "arm", "runner": "native",
+                             "seconds": 0.001},
+                            {"workload": "sort", "arch": "arm", "runner": "native",
+                             "seconds": 0.150}]}
+    flagged = _fake(rs).regressions(baseline, 0.15)
+    assert len(flagged) == 1 and flagged[0].startswith("sort arm native")

@@ -27,6 +27,7 @@ QEMU = {"arm": "qemu-arm", "thumb": "qemu-arm", "aarch64": "qemu-aarch64"}
 BACKENDS = ("unicorn", "jit")      # accepted by --backends
 DEFAULT_BACKENDS = ("jit", "unicorn")
 DEFAULT_THRESHOLD = 0.15
+NOISE_FLOOR = 0.010          # seconds: smaller slow-downs are never flagged as regressions
 
 
 @dataclass
@@ -287,7 +288,9 @@ class Bench:
             if not b or not b.get("seconds") or not r.seconds:
                 continue
             change = r.seconds / b["seconds"] - 1
-            if change > threshold:
+            # A run of a few ms (a native hello world) easily takes several times as long
+            # on a busy machine: a slow-down under NOISE_FLOOR seconds is jitter, not news.
+            if change > threshold and r.seconds - b["seconds"] >= NOISE_FLOOR:
                 flagged.append(f"{r.workload} {r.arch} {r.runner}: {b['seconds']:.3f}s -> "
                                f"{r.seconds:.3f}s (+{change:.0%})")
         return flagged
