@@ -216,7 +216,9 @@ def test_store_to_readonly_page_faults():
     assert mem.read(0x20000, 1) == b"\0"
 
 
-def test_indirect_branch_uses_native_lookup():
+@pytest.mark.parametrize("count", [True, False])
+def test_indirect_branch_uses_native_lookup(monkeypatch, count):
+    monkeypatch.setenv("PYTRANS_JIT_COUNT", "1" if count else "0")
     calls = {"n": 0}
 
     def caller():
@@ -248,6 +250,15 @@ def test_indirect_branch_uses_native_lookup():
     st = jit.stats()
     assert calls["n"] == 1 and st["lookup_misses"] == 1     # one miss, then native hits
     assert st["exits_to_python"] < 10
+    if not count:                   # (hit rates only on request: counting costs)
+        assert st["links_taken"] is st["chain_hit_rate"] is st["lookup_hit_rate"] is None
+        return
+    # 4,999 calls (bx lr looked up natively), 5,000 conditional links from the caller and
+    # 4,999 from the Thumb block; the first use of each link site leaves to Python.
+    assert st["indirect_lookups"] == 4999
+    assert st["lookup_hit_rate"] == pytest.approx(1 - 1 / 4999)
+    assert st["links_taken"] == 9999
+    assert 0.999 < st["chain_hit_rate"] < 1
 
 
 # ---- random straight-line blocks against a reference interpreter of the IR ---------------------

@@ -71,8 +71,13 @@ class JitBackend:
         self.waiting: dict[tuple[int, bool], list[int]] = {}  # target -> site ids to patch
         self.by_page: dict[int, set[tuple[int, bool]]] = {}   # guest page -> blocks on it
         self.translator = translator or _default_translator
+        # $PYTRANS_JIT_COUNT=1: native code also counts the direct links and indirect
+        # lookups it takes, for the hit rates in --stats (it costs ~3% of run time, so only
+        # on request).
+        self.count_transitions = os.environ.get("PYTRANS_JIT_COUNT", "") not in ("", "0")
         self.counters = {"blocks_translated": 0, "translate_seconds": 0.0, "exits": 0,
                          "fallback_insns": 0, "chain_patches": 0, "lookup_misses": 0,
+                         "link_misses": 0,
                          "guest_insns_translated": 0, "tier0_blocks": 0, "tier0_seconds": 0.0,
                          "translate_setup_seconds": 0.0}
         # Tier 0 (tier0.py): start-up runs on Unicorn for this many blocks. Not for CPUs of
@@ -201,13 +206,21 @@ class JitBackend:
 
     def stats(self) -> dict:
         c = self.counters
-        native = self.state.insns
+        s = self.state
+        native = s.insns
         return {"guest_instructions": native + c["fallback_insns"],
                 "native_instructions": native, "fallback_instructions": c["fallback_insns"],
                 "translate_seconds": c["translate_seconds"],
                 "translate_setup_seconds": c["translate_setup_seconds"],
                 "blocks_translated": c["blocks_translated"], "exits_to_python": c["exits"],
                 "chain_patches": c["chain_patches"], "lookup_misses": c["lookup_misses"],
+                # Of the direct links native code took, those that went straight on to the
+                # target's code; of the indirect branches it looked up, those it found.
+                # ($PYTRANS_JIT_COUNT=1: native code counts them, else None).
+                "links_taken": s.links if self.count_transitions else None,
+                "chain_hit_rate": 1 - c["link_misses"] / s.links if s.links else None,
+                "indirect_lookups": s.lookups if self.count_transitions else None,
+                "lookup_hit_rate": 1 - c["lookup_misses"] / s.lookups if s.lookups else None,
                 "translate_us_per_insn": (c["translate_seconds"] * 1e6 / c["guest_insns_translated"]
                                           if c["guest_insns_translated"] else None),
                 "tier0_blocks": c["tier0_blocks"], "tier0_seconds": c["tier0_seconds"]}
@@ -232,7 +245,8 @@ class JitBackend:
         if self.translator is _default_translator:
             import frontends.arm.lift  # noqa: F401
         # One emitter per backend: it caches its op methods.
-        emitter = self._emitter = Emitter(self.cache.epilogue, self._new_site)
+        emitter = self._emitter = Emitter(self.cache.epilogue, self._new_site,
+                                          count=self.count_transitions)
         self.counters["translate_setup_seconds"] += time.perf_counter() - t0
         return emitter
 
@@ -366,6 +380,7 @@ class JitBackend:
         s = self.state
         c = self.counters
         if reason == EXIT_LINK_MISS:
+            c["link_misses"] += 1
             _, target = self.sites[s.exit_info]
             self.translate(*target)          # patches the site on installation
         elif reason == EXIT_INDIRECT:

@@ -54,6 +54,10 @@ class ArmState(ctypes.Structure):
         # them (guest threads are serialised, so compare-and-store is atomic; as in qemu).
         ("excl_lo", ctypes.c_uint32),
         ("excl_hi", ctypes.c_uint32),
+        # Counted natively for --stats: direct links taken (chained or not yet) and indirect
+        # branches looked up in the native table (hit or miss).
+        ("links", ctypes.c_uint64),
+        ("lookups", ctypes.c_uint64),
     ]
 
 

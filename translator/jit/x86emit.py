@@ -122,6 +122,8 @@ _T = {  # fixed sequences
     "adc1": b"\xf9" + _enc(lambda a: a.adc(RAX, RCX)),                 # stc; adc eax, ecx
     "bt_edx0_adc": _enc(lambda a: (a.bt(RDX, 0), a.adc(RAX, RCX))),    # CF = cin; adc
     "or1": _enc(lambda a: a.or_(RAX, 1)),
+    "count_link": _enc(lambda a: a.add(mem(RBP, OFFSETS["links"]), 1, 64)),
+    "count_lookup": _enc(lambda a: a.add(mem(RBP, OFFSETS["lookups"]), 1, 64)),
     "pending": _enc(lambda a: a.cmp(mem(RBP, OFFSETS["pending"]), 0, 8)),
     "test_eax_imm": _enc_prefix(lambda a: a.test(RAX, 0x12345678)),
     "align_tail": _enc(lambda a: (a.mov(mem(RBP, OFFSETS["exit_info"]), RAX),
@@ -235,9 +237,14 @@ _ALU_METHOD = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "x
 class Emitter(VfpEmitter):
     """Turns one optimized IR block into code; ``new_site`` numbers chainable links."""
 
-    def __init__(self, epilogue: int, new_site: Callable[[tuple[int, bool]], int]):
+    def __init__(self, epilogue: int, new_site: Callable[[tuple[int, bool]], int],
+                 count: bool = False):
         self.epilogue = epilogue
         self.new_site = new_site
+        # count: native code counts the direct links and indirect lookups it takes (the
+        # state's links / lookups, for the hit rates in --stats).
+        self._count_link = _T["count_link"] if count else b""
+        self._count_lookup = _T["count_lookup"] if count else b""
         self._ops: dict[str, Callable] = {}   # opcode -> bound op_ method (an Emitter may be
                                               # reused for many blocks)
         if not _TEMPLATES_LOADED:
@@ -1312,6 +1319,7 @@ class Emitter(VfpEmitter):
         buf += _T["pending"]
         buf += _JNE_REL32
         self._pending_pc.append((len(buf) - 4, link.pc))
+        buf += self._count_link
         key = (link.pc, link.thumb)
         site = self.new_site(key)
         buf += b"\xe9\0\0\0\0"          # jmp to the next instruction: re-targeted to the
@@ -1419,6 +1427,7 @@ class Emitter(VfpEmitter):
         buf += _T["pending"]
         buf += _JNE_REL32
         pending = len(buf) - 4
+        buf += self._count_lookup
         buf += _IND_LOOKUP
         buf += set_pc
         self._exit(EXIT_INDIRECT)
