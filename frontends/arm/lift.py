@@ -874,7 +874,7 @@ def _known_after(ops: list, mark: int, known: dict) -> dict:
     return {k: v for k, v in known.items() if k not in written}
 
 
-def if_convert(b: ForwardingBlock, mark: int, cond: int, known: dict | None) -> bool:
+def if_convert(b: ForwardingBlock, mark: int, cond: int, known: dict) -> bool:
     """Turn the conditional region ``b.ops[mark:]`` (a SkipUnless and one instruction's
     operations) into straight-line code when it only computes values and writes r0-r14:
     each write becomes ``SetReg(r, Select(CondHolds(cond), new, old))``, which the emitter
@@ -885,7 +885,7 @@ def if_convert(b: ForwardingBlock, mark: int, cond: int, known: dict | None) -> 
     the region. False (nothing changed) when the region does anything else."""
     ops = b.ops
     region = ops[mark + 1:]
-    if known is None or not region or len(region) > _IFCVT_MAX:
+    if not region or len(region) > _IFCVT_MAX:
         return False
     for op in region:
         if op.opcode == "SetReg":

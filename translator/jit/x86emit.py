@@ -26,6 +26,7 @@ from .. import diskcache
 from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX,
                                 RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
+from .passes import _FLAG_WRITERS
 from .ir import (Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
 from .state import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT,  # noqa: F401
                     EXIT_INDIRECT, EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, HALT_REASONS,
@@ -311,7 +312,8 @@ class Emitter(VfpEmitter):
             code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
         self.buf += code
         self._homes: dict = {}
-        self.loc = self._allocate(block, self._homes)
+        last = block.last if block.last is not None else self._last_uses(block)
+        self.loc = self._allocate(block, self._homes, last)
         keep = block.keep
         self._side: list[tuple] = []      # ExitIf: (rel32 field, Link, instructions not run)
         # Host-flag fusion: self._hf is (op index, its _*_CC table) for the flag-setting
@@ -326,7 +328,7 @@ class Emitter(VfpEmitter):
         self._owe = None
         self._lab_hf: dict = {}           # label -> _hf where SkipUnless jumped to it
         self._block_ops = block.ops
-        self._last = block.last if block.last is not None else self._last_uses(block)
+        self._last = last
         self._keep = keep
         self._done = -1                   # a Select already emitted (_cmov)
         keeps = _HF_KEEP
@@ -337,7 +339,7 @@ class Emitter(VfpEmitter):
             opc = op.opcode
             if opc not in keeps:
                 if self._owe is not None:
-                    self._owed_flags(op.attr if opc in _FLAG_SETTERS else "")
+                    self._owed_flags(op.attr if opc in _FLAG_WRITERS else "")
                 self._hf = None
             fn = ops.get(opc)
             if fn is None:
@@ -353,12 +355,8 @@ class Emitter(VfpEmitter):
         reads the state's flags or changes the x86 flags, and before any way out of the
         straight line (a memory access that may fault, a jump, a label, the block's end).
         Those the operation about to run overwrites (``overwritten``) are dead instead."""
-        attr, table = self._owe
+        _store_flags(self.buf, self._owe, overwritten)
         self._owe = None
-        buf = self.buf
-        for f in attr:
-            if f not in overwritten:
-                buf += table[f]
 
     def _end_hf(self) -> None:
         """The x86 flags are about to change: fusion ends."""
@@ -405,20 +403,23 @@ class Emitter(VfpEmitter):
         return last
 
     @staticmethod
-    def _allocate(block: Block, homes: dict | None = None) -> list[int]:
+    def _allocate(block: Block, homes: dict | None = None,
+                  last: list | None = None) -> list[int]:
         """Linear scan over the block's values: each value gets a host register (from
         ALLOC_REGS) from its definition to its last use, or IN_SLOT when more are live (the
         one needed furthest away is spilled), NOWHERE when nothing reads it. A spilled
         GetReg value that some guest register holds at each of its uses (the one it was
         read from, or one a SetReg copied it to: ``homes``) is REMAT instead: spilling it
-        costs no code and each use reloads it from the guest state. Control flow inside a block only skips forward
-        (SkipUnless to a Label), so live ranges in program order are exact enough: a value is
-        never read where its definition was skipped. A register freed by an operand's last
-        use may hold the same op's result: every op reads all its operands before writing
-        its result."""
+        costs no code and each use reloads it from the guest state. Control flow inside a
+        block only skips forward (SkipUnless to a Label), so live ranges in program order are
+        exact enough: a value is never read where its definition was skipped. A register
+        freed by an operand's last use may hold the same op's result: every op reads all its
+        operands before writing its result. ``last``: each value's last use, if the caller
+        has it (else block.last, else computed)."""
         ops = block.ops
         n = len(ops)
-        last = block.last                    # (optimize(compact=False) found them)
+        if last is None:
+            last = block.last                # (optimize(compact=False) found them)
         if last is None:
             last = Emitter._last_uses(block)
         loc = [NOWHERE] * n
@@ -984,20 +985,25 @@ class Emitter(VfpEmitter):
             self._end_hf()                      # (the flag bytes are tested instead)
         return None
 
+    def _cond_cc(self, cond: int):
+        """The x86 condition that holds exactly when ARM ``cond`` does: on the live x86
+        flags (fusion), else after a test of the flag bytes emitted here."""
+        cc = self._fused_cc(cond)
+        if cc is None:
+            test, cc = _COND_TEST[cond]
+            self.buf += test
+        return cc
+
     def op_CondHolds(self, i, op, labels):
         nxt = i + 1
         ops = self._block_ops
-        if nxt < len(ops) and self._last is not None and self._last[i] == nxt:
+        if nxt < len(ops) and self._last[i] == nxt:
             sel = ops[nxt]
             c = sel.args[0] if sel.opcode == "Select" else None
             if c.__class__ is Ref and c.index == i and self._keep_op(nxt):
                 # The condition only picks the next operation's value (an if-converted
                 # instruction): one cmov on the flags, the condition never a value.
-                cc = self._fused_cc(op.attr)
-                if cc is None:
-                    test, cc = _COND_TEST[op.attr]
-                    self.buf += test
-                self._cmov(nxt, sel, cc)
+                self._cmov(nxt, sel, self._cond_cc(op.attr))
                 return
         cc = self._fused_cc(op.attr)
         if cc is None:
@@ -1240,13 +1246,10 @@ class Emitter(VfpEmitter):
         target = labels.setdefault(lab, a.label())
         if self._owe is not None:
             self._owed_flags()                  # (the label's other path needs them)
-        cc = self._fused_cc(cond)
+        cc = self._cond_cc(cond)
         hf = self._hf                           # (as the jump leaves them)
         seen = self._lab_hf.get(lab, hf)
         self._lab_hf[lab] = hf if seen == hf else -1
-        if cc is None:
-            test, cc = _COND_TEST[cond]
-            self.buf += test
         a.jcc(cc ^ 1, target)                   # (x86 conditions invert with their low bit)
 
     def op_ExitIf(self, i, op, labels):
@@ -1256,10 +1259,7 @@ class Emitter(VfpEmitter):
         from the x86 flags the jump leaves alone: the path that stays owes them on."""
         cond, link, done = op.attr
         buf = self.buf
-        cc = self._fused_cc(cond)               # (unfused, owed flags are stored first)
-        if cc is None:
-            test, cc = _COND_TEST[cond]
-            buf += test
+        cc = self._cond_cc(cond)                # (unfused, owed flags are stored first)
         buf += _JCC_REL32[cc]
         self._side.append((len(buf) - 4, link, self._guest_insns - done, self._owe))
 
@@ -1281,8 +1281,7 @@ class Emitter(VfpEmitter):
         for at, link, not_run, owe in self._side:
             _S32_INTO(buf, at, len(buf) - at - 4)
             if owe is not None:
-                for f in owe[0]:
-                    buf += owe[1][f]
+                _store_flags(buf, owe)
             if not_run:
                 buf += _uncount(not_run)
             self._link(link, out)
@@ -1356,10 +1355,7 @@ class Emitter(VfpEmitter):
             self._link(t, out)
         elif isinstance(t, LinkCond):
             buf = self.buf
-            cc = self._fused_cc(t.cond)
-            if cc is None:
-                test, cc = _COND_TEST[t.cond]
-                buf += test
+            cc = self._cond_cc(t.cond)
             buf += _JCC_REL32[cc ^ 1]
             not_taken = len(buf) - 4
             self._link(t.taken, out)
@@ -1417,7 +1413,7 @@ class Emitter(VfpEmitter):
         # The table's key is the target as it is (pc | thumb): a hit stores only the mode
         # (which every exit relies on) and jumps on (the block it enters knows its PC); the
         # PC is set only on the way out, after a miss or for a pending signal.
-        set_pc = _IND_CLEAR_THUMB + _IND_SET_PC
+        set_pc = _IND_SET_PC_THUMB
         if t.interwork:
             buf += _IND_SET_THUMB
         elif self._thumb:               # (the mode stays: the key needs its bit)
@@ -1455,8 +1451,8 @@ def _ind_lookup(a: Asm) -> None:
 
 _IND_SET_THUMB = _enc(lambda a: (a.mov(RCX, RAX), a.and_(RCX, 1),
                                  a.mov(mem(RBP, OFFSETS["thumb"]), RCX, 8)))
-_IND_CLEAR_THUMB = _enc(lambda a: a.and_(RAX, ~1 & 0xFFFFFFFF))
 _IND_SET_PC = _enc(lambda a: a.mov(mem(RBP, _R + 60), RAX))
+_IND_SET_PC_THUMB = _enc(lambda a: a.and_(RAX, ~1 & 0xFFFFFFFF)) + _IND_SET_PC
 _IND_LOOKUP = _enc(_ind_lookup)
 
 
@@ -1516,8 +1512,8 @@ _NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
 # Operations whose code leaves the x86 flags alone (moves, lea, jcc, setcc): host-flag
 # fusion survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused,
 # there was nothing to keep); Label checks the paths that meet there itself; Add is a lea, and
-# so is Sub of a constant (op_Sub ends fusion otherwise).
-_FLAG_SETTERS = frozenset({"AddCFlags", "SubFlags", "SetNZ"})
+# so is Sub of a constant (op_Sub ends fusion otherwise); Select is a cmov when its condition
+# is still on the x86 flags (op_Select ends fusion otherwise).
 _HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
                       "Label", "Add", "Sub", "Select"})
 
@@ -1563,6 +1559,15 @@ def _fault_exit(reg) -> bytes:
 
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
 _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
+
+
+def _store_flags(buf, owe: tuple, overwritten: str = "") -> None:
+    """Append the setcc stores of owed flag bytes (attr, _SETCC_* table), but those
+    ``overwritten``."""
+    attr, table = owe
+    for f in attr:
+        if f not in overwritten:
+            buf += table[f]
 
 
 def _uncount(n: int) -> bytes:
