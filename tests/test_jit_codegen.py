@@ -348,10 +348,11 @@ def test_conditions_fused_with_flag_setting_match_the_architecture(cond, produce
 
 
 # ---- one probe per instruction: LDM/STM/PUSH/POP words share their first word's check ------
-def _run_code(src: str, regs: dict, thumb: bool = False):
+def _run_code(src: str, regs: dict, thumb: bool = False, data_prot: int = PROT_READ | PROT_WRITE):
     """Assemble ``src`` (ending in exit_group), run it on the JIT with the ARM front end, code
     at 0x10000 and one data page at 0x20000 (0x1f000 and 0x21000 unmapped, the page filled
-    with its offsets as words); (exit, registers, data page, stats)."""
+    with its offsets as words, then given ``data_prot``); (exit, registers, data page,
+    stats + the final "nzcv" and "itstate")."""
     from keystone import KS_ARCH_ARM, KS_MODE_ARM, KS_MODE_THUMB, Ks
 
     from frontends.arm import abi
@@ -369,12 +370,15 @@ def _run_code(src: str, regs: dict, thumb: bool = False):
         mem.map(0x20000, 0x1000, PROT_READ | PROT_WRITE)
         mem.write(0x20000, b"".join((0x20000 + 4 * k).to_bytes(4, "little")
                                     for k in range(1024)))
+        mem.protect(0x20000, 0x1000, data_prot)
         jit = JitBackend(abi, mem)
         k = Kernel(abi, mem, FdTable(), log=io.StringIO())
         k.cpu = jit
         jit.start(0x10000 | int(thumb), 0x20800, regs)
         end = jit.run(k)
-        return end, list(jit.state.r), mem.read(0x20000, 0x1000), jit.stats()
+        s = jit.state
+        stats = dict(jit.stats(), nzcv=(s.n, s.z, s.c, s.v), itstate=s.itstate)
+        return end, list(s.r), mem.read(0x20000, 0x1000, force=True), stats
     finally:
         mem.close()
 
@@ -432,9 +436,11 @@ def _lift(src: str, thumb: bool = False):
         mem.close()
 
 
-def _x86(block: Block) -> list[str]:
+def _x86(block: Block, hw: bool = False) -> list[str]:
+    """The block's x86 code (accesses the host MMU checks with ``hw``: see
+    test_jit_hostfault.py; without it, probes in software)."""
     import capstone
-    out = Emitter(0x1000, lambda key: 0).emit(block)
+    out = Emitter(0x1000, lambda key: 0, hw_loads=hw).emit(block)
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     return [f"{i.mnemonic} {i.op_str}" for i in md.disasm(bytes(out.asm.link(0x10000)), 0x10000)]
 
@@ -598,3 +604,34 @@ def test_owed_flags_are_stored_on_a_side_exit(thumb):
         assert (r[3], r[4]) == want and r[2] == 0
     _, r, _, _ = _run_code(src, {"r0": 4, "r1": 4, "r2": 0, "r3": 0, "r4": 0}, thumb)
     assert (r[2], r[3], r[4]) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_scaled_index_is_a_lea_and_keeps_the_cmp_fused(thumb):
+    """ldr r3, [r4, r1, lsl #2] between a CMP and its conditional instruction: the shift is
+    a lea (no shl), so the x86 flags stay the CMP's and the addeq is a cmov on them, with
+    no test of the flag bytes."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "cmp r0, #1; ldr r3, [r4, r1, lsl #2]; addeq r5, r5, #1"
+    if thumb:
+        src = src.replace("addeq", "it eq; addeq")
+    code = _x86(_lift(src, thumb), hw=True)
+    assert not any(line.startswith("shl") for line in code)
+    assert any(line.startswith("lea") and "*4" in line for line in code)
+    assert not any(line.startswith("cmp byte ptr [rbp") for line in code)
+    for r0 in (1, 2):
+        _, r, _, _ = _run_code(src, {"r0": r0, "r1": 3, "r4": 0x20000, "r5": 10}, thumb)
+        assert (r[3], r[5]) == (0x2000C, 11 if r0 == 1 else 10)
+
+
+def test_conditional_return_selects_on_the_cmp_flags():
+    """popeq {r4, pc}: the return target is one cmov on the CMP's flags (the condition is
+    not computed into a register first), and both ways go where they should."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    code = _x86(_lift("cmp r3, r1; popeq {r4, pc}"), hw=True)
+    assert not any(line.startswith("set") and "rbp" not in line for line in code)
+    assert any(line.startswith("cmove") for line in code)
+    src = "add lr, pc, #12; push {r4, lr}; cmp r0, r1; popeq {r4, pc}; mov r2, #1"
+    for r0, want in ((5, (0, 0x20800)), (6, (1, 0x207F8))):
+        end, r, _, _ = _run_code(src, {"r0": r0, "r1": 5, "r2": 0}, False)
+        assert end.signal == 0 and (r[2], r[13]) == want

@@ -5,10 +5,15 @@ guest address ``a`` lives at host address ``base + a``. Guest pages are made rea
 ``mmap(MAP_FIXED)`` inside that window, so every backend (Unicorn through ``mem_map_ptr``,
 the native JIT through ``base + a``) sees the very same bytes.
 
-Guest permissions are tracked here as a list of VMAs; host protection is always
-read/write for mapped pages (pytrans itself must write into read-only guest text when
-loading) and ``PROT_NONE`` for unmapped ones, so a stray host access to an unmapped guest
-page can never silently succeed. Backends subscribe to map/unmap/protect events.
+Guest permissions are tracked here as a list of VMAs, and host protection mirrors them:
+``PROT_NONE`` for unmapped pages and guest ``PROT_NONE`` ones, read-only for pages the
+guest may not write, read/write for the rest (as on ARM Linux, any access right implies
+read). So a stray host access can never silently succeed, and native guest loads and
+stores need no check of their own: the host MMU faults them (jit/hostfault.py). pytrans's
+own forced accesses (the loader writing read-only text, mremap) open the pages for their
+duration. One page past the window is reserved too, so an access that starts in the last
+guest page faults instead of reaching a host mapping. Backends subscribe to
+map/unmap/protect events.
 """
 from __future__ import annotations
 
@@ -44,6 +49,19 @@ class GuestFault(Exception):
         super().__init__(f"guest fault at {addr:#x}")
         self.addr = addr
         self.access = access
+
+
+def access_rights(prot: int) -> int:
+    """What a guest mapping with ``prot`` lets the guest do: as on ARM Linux (and x86), any
+    access right implies read (a write-only or execute-only page is readable)."""
+    return prot | PROT_READ if prot else PROT_NONE
+
+
+def _host_prot(prot: int) -> int:
+    """The host protection mirroring a guest mapping's (x86 cannot grant write alone)."""
+    if prot & PROT_WRITE:
+        return PROT_READ | PROT_WRITE
+    return PROT_READ if prot else PROT_NONE
 
 
 def page_align_down(x: int) -> int:
@@ -99,8 +117,9 @@ class GuestMemory:
     listeners: list[MemoryListener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        # One contiguous reservation: costs address space only, never memory.
-        self.base = _host_mmap(0, self.size, PROT_NONE,
+        # One contiguous reservation (and a guard page): costs address space only, never
+        # memory.
+        self.base = _host_mmap(0, self.size + PAGE_SIZE, PROT_NONE,
                                _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS | _MAP_NORESERVE)
         self._starts: list[int] = []
 
@@ -197,6 +216,8 @@ class GuestMemory:
             kind = _mmap.MAP_SHARED if shared and fd < 0 else _mmap.MAP_PRIVATE
             _host_mmap(host + file_len, length - file_len, PROT_READ | PROT_WRITE,
                        flags | kind | _mmap.MAP_ANONYMOUS)
+        if _host_prot(prot) != PROT_READ | PROT_WRITE:
+            self._host_protect(start, length, prot)
         self.vmas.append(Vma(start, start + length, prot, name, shared,
                              offset if fd >= 0 else 0, inode, dev))
         self._reindex()
@@ -229,17 +250,44 @@ class GuestMemory:
                 raise OSError(errno.ENOMEM, "mprotect of unmapped range")
             addr = v.end
         for v in self._carve(start, start + length):
+            if _host_prot(v.prot) != _host_prot(prot):
+                self._host_protect(v.start, v.end - v.start, prot)
             v.prot = prot
             for lst in self.listeners:
                 lst.on_protect(v.start, v.end - v.start, prot)
         self._reindex()
+
+    def _host_protect(self, start: int, length: int, prot: int) -> None:
+        """Host protection of mapped guest pages with guest protection ``prot`` (a shared
+        mapping of a read-only file refuses write: it stays read-only)."""
+        hprot = _host_prot(prot)
+        if _libc.mprotect(self.base + start, length, hprot) == 0:
+            return
+        err = ctypes.get_errno()
+        if hprot & PROT_WRITE and err == errno.EACCES \
+                and _libc.mprotect(self.base + start, length, PROT_READ) == 0:
+            return
+        raise OSError(err, f"host mprotect failed: {errno.errorcode.get(err, err)}")
+
+    def _forced(self, addr: int, length: int, need: int) -> list[Vma]:
+        """The mappings in [addr, addr+length) whose host protection lacks ``need``, opened
+        to the host for a forced access (the loader, mremap); ``_reshut`` closes them."""
+        shut = [v for v in self.vmas if v.start < addr + length and addr < v.end
+                and _host_prot(v.prot) & need != need]
+        for v in shut:
+            self._host_protect(v.start, v.end - v.start, PROT_READ | PROT_WRITE)
+        return shut
+
+    def _reshut(self, shut: list[Vma]) -> None:
+        for v in shut:
+            self._host_protect(v.start, v.end - v.start, v.prot)
 
     def regions(self) -> Iterator[Vma]:
         return iter(self.vmas)
 
     def close(self) -> None:
         if self.base:
-            _libc.munmap(self.base, self.size)
+            _libc.munmap(self.base, self.size + PAGE_SIZE)
             self.base = 0
 
     # ---- access from pytrans (syscalls, loader) ------------------------------------------
@@ -252,26 +300,43 @@ class GuestMemory:
         end = addr + length
         while addr < end:
             v = self.vma_at(addr)
-            if v is None or (v.prot & access) != access:
+            if v is None or (access_rights(v.prot) & access) != access:
                 raise GuestFault(addr, access)
             addr = v.end
 
     def read(self, addr: int, length: int, *, force: bool = False) -> bytes:
         """Read guest memory; ``force`` only requires the pages to be mapped."""
         self.check(addr, length, PROT_NONE if force else PROT_READ)
-        return ctypes.string_at(self.base + addr, length) if length > 0 else b""
+        if length <= 0:
+            return b""
+        shut = self._forced(addr, length, PROT_READ) if force else ()
+        try:
+            return ctypes.string_at(self.base + addr, length)
+        finally:
+            if shut:
+                self._reshut(shut)
 
     def write(self, addr: int, data: bytes | bytearray | memoryview, *, force: bool = False) -> None:
         """Write guest memory; ``force`` skips the guest write-permission check (the loader)."""
         n = len(data)
         self.check(addr, n, PROT_NONE if force else PROT_WRITE)
         if n:
-            ctypes.memmove(self.base + addr, bytes(data), n)
+            shut = self._forced(addr, n, PROT_WRITE) if force else ()
+            try:
+                ctypes.memmove(self.base + addr, bytes(data), n)
+            finally:
+                if shut:
+                    self._reshut(shut)
 
     def fill(self, addr: int, length: int, byte: int = 0, *, force: bool = False) -> None:
         self.check(addr, length, PROT_NONE if force else PROT_WRITE)
         if length > 0:
-            ctypes.memset(self.base + addr, byte, length)
+            shut = self._forced(addr, length, PROT_WRITE) if force else ()
+            try:
+                ctypes.memset(self.base + addr, byte, length)
+            finally:
+                if shut:
+                    self._reshut(shut)
 
     def host_buffer(self, addr: int, length: int, access: int) -> ctypes.Array:
         """A ctypes view of guest memory (no copy) for host syscalls to read or fill."""
@@ -283,7 +348,7 @@ class GuestMemory:
         out = bytearray()
         while len(out) < limit:
             v = self.vma_at(addr)
-            if v is None or not v.prot & PROT_READ:
+            if v is None or not v.prot:
                 raise GuestFault(addr, PROT_READ)
             chunk = ctypes.string_at(self.base + addr, min(v.end - addr, 256))
             nul = chunk.find(b"\0")

@@ -132,7 +132,9 @@ class Ctx:
             b.emit("SetReg", v, attr=17)
             b.emit("Label", attr=self.skip)
             nxt = (self.insn.addr + self.insn.size) | int(self.thumb)
-            v = b.emit("Select", b.emit("CondHolds", attr=self.cond), b.emit("GetReg", attr=17),
+            taken = b.emit("GetReg", attr=17)
+            # (the condition right before its Select: one cmov, see if_convert)
+            v = b.emit("Select", b.emit("CondHolds", attr=self.cond), taken,
                        Const(nxt & 0xFFFFFFFF))
         self.end(Indirect(v, True))
 
@@ -761,7 +763,7 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
     b = ForwardingBlock(pc, thumb)
     c = Ctx(b, thumb)
     addr = pc
-    it_conds: list[int] = []
+    it_conds: list[int] = []            # ITSTATE at each instruction left in the IT block
     it_at = it_mark = it_count = 0      # where the current IT block began (for a roll-back)
     code = _code_window(mem, pc)
     n = len(code)
@@ -790,12 +792,13 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
                 break
         name = i.name
         if it_conds:
-            cond = it_conds.pop(0)
+            itstate = it_conds.pop(0)
+            cond = itstate >> 4
             if i.size == 2 and i.setflags and name.split("_")[0] not in _TESTS:
                 i.setflags = False             # T16: setflags = !InITBlock()
             in_it = True
         elif name == "IT":
-            it_conds = _it_conditions(i.firstcond, i.mask)
+            it_conds = _it_states(i.firstcond, i.mask)
             it_at, it_mark, it_count = addr, len(b.ops), b.guest_insns
             b.guest_insns += 1
             addr += i.size
@@ -804,7 +807,12 @@ def lift_block(mem: GuestMemory, pc: int, thumb: bool, known=None) -> Block:
             cond = i.cond
             in_it = False
         c.insn = i
-        c.seq = None if in_it else b.guest_insns
+        c.seq = b.guest_insns
+        if in_it:
+            # (the interpreter reruns it alone with this ITSTATE: a fault stub sets it)
+            if b.itstates is None:
+                b.itstates = {}
+            b.itstates[c.seq] = itstate
         c.cond = cond = AL if cond is None else cond
         mark = len(b.ops)
         fn = lifters.get(name)
@@ -921,15 +929,15 @@ _ENDS = {"B", "BL_imm", "BL", "BLX_imm", "BX", "BLX_reg", "SVC", "UDF", "UNDEFIN
 _COND_PC = {"BX"}          # block-ending instructions lifted under a condition via write_pc
 
 
-def _it_conditions(firstcond: int, mask: int) -> list[int]:
-    """The condition of each instruction in an IT block: ITSTATE = firstcond:mask, the
-    current condition is ITSTATE[7:4], and ITAdvance shifts ITSTATE[4:0] left."""
+def _it_states(firstcond: int, mask: int) -> list[int]:
+    """ITSTATE at each instruction of an IT block: firstcond:mask first, then ITAdvance
+    shifts ITSTATE[4:0] left; an instruction's condition is its ITSTATE[7:4]."""
     state = (firstcond << 4) | mask
-    conds = []
+    states = []
     while state & 0xF:
-        conds.append(state >> 4)
+        states.append(state)
         state = 0 if state & 0x7 == 0 else (state & 0xE0) | ((state << 1) & 0x1F)
-    return conds
+    return states
 
 
 from . import lift_vfp  # noqa: E402,F401  (registers the VFP lifters; imports this module)

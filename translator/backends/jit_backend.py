@@ -17,12 +17,13 @@ import time
 from types import ModuleType
 from typing import TYPE_CHECKING, Callable
 
+from ..jit import hostfault
 from ..jit.state import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_INDIRECT,
                          EXIT_LINK_MISS, EXIT_PENDING, EXIT_SYSCALL, LOOKUP_BITS, PERM_R,
                          PERM_W, ArmState, UnicornBridge)
 from ..linux import signals as sigs
 from ..linux.kernel import GuestExit, Kernel
-from ..memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory
+from ..memory import PAGE_SIZE, PROT_EXEC, PROT_WRITE, GuestMemory
 from .tier0 import budget_from_env, run_tier0
 from .unicorn_backend import UnicornBackend
 
@@ -96,7 +97,7 @@ class JitBackend:
     def _set_perms(self, start: int, length: int, prot: int) -> None:
         """Page permissions for native code: bits 0/1 this page is readable/writable, bits
         2/3 this page *and the next* are (one probe covers a 2-8 byte access; x86emit)."""
-        p = (PERM_R if prot & PROT_READ else 0) | (PERM_W if prot & PROT_WRITE else 0)
+        p = (PERM_R if prot else 0) | (PERM_W if prot & PROT_WRITE else 0)   # (as the host)
         first = start // PAGE_SIZE
         count = length // PAGE_SIZE
         if count <= 0:
@@ -246,7 +247,8 @@ class JitBackend:
             import frontends.arm.lift  # noqa: F401
         # One emitter per backend: it caches its op methods.
         emitter = self._emitter = Emitter(self.cache.epilogue, self._new_site,
-                                          count=self.count_transitions)
+                                          count=self.count_transitions,
+                                          hw_loads=self.cache.hw_loads)
         self.counters["translate_setup_seconds"] += time.perf_counter() - t0
         return emitter
 
@@ -337,7 +339,10 @@ class JitBackend:
                 return end
         s = self.state
         r = self._r
-        enter = self.cache.enter
+        cache = self.cache
+        if cache.hw_loads:
+            hostfault.handler().install()      # (again, if something replaced it since)
+        enter = cache.enter
         perms, lookup = ctypes.addressof(self.perms), ctypes.addressof(self.lookup)
         state_addr = ctypes.addressof(s)
         base = self.mem.base

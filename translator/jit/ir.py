@@ -108,8 +108,9 @@ OPCODES: dict[str, tuple[int, bool, bool]] = {
     # memory (guest addresses; faults become guest signals). attr (pc, disp, seq): the guest
     # instruction (for a fault), a signed displacement added to the address operand (mod
     # 2**32, so an immediate offset needs no Add), and the number of the block's instructions
-    # before this one, or None: the interpreter may then not rerun the instruction alone (in
-    # an IT block), so its accesses are each checked on their own (x86emit's _access)
+    # before this one (the interpreter may rerun the instruction alone from there, with the
+    # ITSTATE in the block's itstates), or None: it may not, so the accesses are each
+    # checked on their own and fault directly (x86emit's _access)
     "Load8": (1, True, True), "Load16": (1, True, True), "Load32": (1, True, True),
     "Load8S": (1, True, True), "Load16S": (1, True, True),
     "Store8": (2, False, True), "Store16": (2, False, True), "Store32": (2, False, True),
@@ -222,6 +223,7 @@ class Block:
     next_label: int = 0
     keep: list[bool] | None = None    # set by optimize(compact=False): surviving operations
     last: list[int] | None = None     # ... and each value's last use (see passes.optimize)
+    itstates: dict[int, int] | None = None    # seq -> ITSTATE, for instructions in IT blocks
 
     # ---- building -------------------------------------------------------------------------
     def emit(self, opcode: str, *args: Operand, attr: object = None) -> Ref:

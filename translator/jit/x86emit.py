@@ -26,6 +26,7 @@ from .. import diskcache
 from ..backends.x86.asm import (CC, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX,
                                 RDI, RDX, RSI, RSP, GPR, Asm, mem)
 from .codecache import SPILL_SLOTS
+from .hostfault import MARKER
 from .passes import _FLAG_WRITERS
 from .ir import (Block, Op, Const, Fallback, Halt, Indirect, Link, LinkCond, Ref, Syscall)
 from .state import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT,  # noqa: F401
@@ -239,9 +240,13 @@ class Emitter(VfpEmitter):
     """Turns one optimized IR block into code; ``new_site`` numbers chainable links."""
 
     def __init__(self, epilogue: int, new_site: Callable[[tuple[int, bool]], int],
-                 count: bool = False):
+                 count: bool = False, hw_loads: bool = False):
         self.epilogue = epilogue
         self.new_site = new_site
+        # hw_loads: guest loads are checked by the host MMU (hostfault.py: the code runs in a
+        # registered cache, with the handler installed), not by a probe of their own.
+        self.hw_loads = hw_loads
+        self._hw_ops = _ACCESS_OPS if hw_loads else frozenset()
         # count: native code counts the direct links and indirect lookups it takes (the
         # state's links / lookups, for the hit rates in --stats).
         self._count_link = _T["count_link"] if count else b""
@@ -302,6 +307,8 @@ class Emitter(VfpEmitter):
         self.buf = a.buf                  # the hot paths append precomputed bytes here
         self._align: dict[int, list[int]] = {}    # the same for alignment faults (SIGBUS)
         self._cold: list[list] = []               # memory accesses: their stubs (_access)
+        self._hw: list[tuple] = []                # loads the host MMU checks: their stubs
+        self._itstates = block.itstates
         self._grps: dict = {}             # (base value, perm) -> the access whose probe
                                           # covers later ones from that base (_access)
         out = Emitted(a)
@@ -333,11 +340,13 @@ class Emitter(VfpEmitter):
         self._done = -1                   # a Select already emitted (_cmov)
         keeps = _HF_KEEP
         ops = self._ops
+        hw_ops = self._hw_ops         # (a load the MMU checks keeps the x86 flags, and owes)
         for i, op in enumerate(block.ops):
             if keep is not None and not keep[i]:
                 continue                  # dropped by optimize(compact=False)
             opc = op.opcode
-            if opc not in keeps:
+            if opc not in keeps and not (opc in hw_ops and op.attr[2] is not None) and not (
+                    opc == "Lsl" and op.args[1].__class__ is Const and 0 < op.args[1].value < 4):
                 if self._owe is not None:
                     self._owed_flags(op.attr if opc in _FLAG_WRITERS else "")
                 self._hf = None
@@ -854,6 +863,26 @@ class Emitter(VfpEmitter):
         """ARM shifts by a register amount: bottom byte, 32 and above handled."""
         a = self.asm
         n = op.args[1]
+        if kind == "shl" and n.__class__ is Const and 0 < n.value < 4:
+            # A scaled index (ldr r3, [r3, r0, lsl #2]): one lea, which leaves the x86
+            # flags alone (a CMP's stay fused and owed; see the main loop).
+            x = op.args[0]
+            hx = self.home(x)
+            if hx is None:
+                self.load(x, RAX)
+                hx = RAX
+            d = self.loc[i]
+            dst = d if d >= 0 else RAX
+            k = n.value
+            key = ("leashl", dst, hx, k)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda a: a.lea(GPR[dst], mem(
+                    GPR[hx], 0, GPR[hx], 1) if k == 1 else mem(None, 0, GPR[hx], 1 << k)))
+            self.buf += code
+            if d < 0:
+                self.store(i)
+            return
         if n.__class__ is Const:
             k = n.value & 0xFF
             if kind == "ror" or k < 32:
@@ -1105,6 +1134,11 @@ class Emitter(VfpEmitter):
                 buf += _LEA32[ra]
                 buf += _S32(disp)
             ra = RAX
+        if seq is not None and self.hw_loads:
+            # The access right after this marker faults to its stub (hostfault.py).
+            buf += _HW_MARKER
+            self._hw.append((len(buf) - 4, pc, seq, self._owe))
+            return ra
         key = base << 4 | perm
         grp = self._grps.get(key)
         if grp is not None:
@@ -1123,8 +1157,8 @@ class Emitter(VfpEmitter):
         buf += _JE_REL32                   # to the stub: patched in terminal()
         entry = [len(buf) - 4, ra, size, perm, pc, seq, size]
         self._cold.append(entry)
-        # (a 2-8 byte probe covers two pages; in an IT block, seq is None: the interpreter
-        # could not rerun the instruction alone)
+        # (a 2-8 byte probe covers two pages; with seq None the interpreter could not rerun
+        # the instruction alone)
         if seq is not None and size > 1:
             self._grps[key] = (disp, entry)
         return ra
@@ -1151,9 +1185,7 @@ class Emitter(VfpEmitter):
             if span > size:
                 # A page of the shared span lacks the permission: the interpreter runs the
                 # instruction (and faults at its first bad word).
-                buf += _uncount(self._guest_insns - seq)
-                self._set_pc(pc, self._thumb)
-                self._exit(EXIT_FALLBACK)
+                self._rerun(pc, seq)
                 continue
             key = ("fault", reg)
             code = _MEMO.get(key)
@@ -1163,6 +1195,31 @@ class Emitter(VfpEmitter):
             end = len(buf)
             _U32_INTO(buf, end - 9, pc & 0xFFFFFFFF)
             _S32_INTO(buf, end - 4, common - end)
+
+    def _hw_stubs(self) -> None:
+        """Where a load the host MMU checks resumes when it faults: the flag bytes it still
+        owed (the x86 flags are as at the load), then the interpreter runs its instruction
+        (which faults at the exact address, or completes: the guest goes on from the next
+        instruction). Every earlier access of the instruction was a load, and every write
+        of its results comes after its last load (the lifters' order), so the instruction
+        runs afresh on the state it started from."""
+        buf = self.buf
+        for at, pc, seq, owe in self._hw:
+            _S32_INTO(buf, at, len(buf) - at - 4)
+            if owe is not None:
+                _store_flags(buf, owe)
+            self._rerun(pc, seq)
+
+    def _rerun(self, pc: int, seq: int) -> None:
+        """Leave the instruction at ``pc`` (the block's ``seq``-th, not counted as run here)
+        to the interpreter: in an IT block, with its ITSTATE."""
+        buf = self.buf
+        buf += _uncount(self._guest_insns - seq)
+        self._set_pc(pc, self._thumb)
+        it = self._itstates.get(seq) if self._itstates else None
+        if it:
+            self.asm.mov(mem(RBP, OFFSETS["itstate"]), it, 8)
+        self._exit(EXIT_FALLBACK)
 
     def _load(self, i, op, size, signed):
         ra = self._access(op, size, PERM_R)
@@ -1203,12 +1260,12 @@ class Emitter(VfpEmitter):
         self._load(i, op, 2, True)
 
     def _store(self, i, op, size):
-        ra = self._access(op, size, PERM_W)
         v = op.args[1]
         hv = self.loc[v.index] if v.__class__ is Ref else IN_SLOT
         if hv < 0:
-            self.load(v, RCX)
+            self.load(v, RCX)               # (first: the store must follow _access's marker)
             hv = RCX
+        ra = self._access(op, size, PERM_W)
         if ra == RAX and hv == RCX:
             self.buf += _STMEM[size]
             return
@@ -1386,6 +1443,8 @@ class Emitter(VfpEmitter):
             self._bind_pending()
         if self._cold:
             self._fault_stubs()
+        if self._hw:
+            self._hw_stubs()
         if self._align:
             self._fault_exits(self._align, _T["align_tail"])
 
@@ -1513,7 +1572,9 @@ _NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
 # fusion survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused,
 # there was nothing to keep); Label checks the paths that meet there itself; Add is a lea, and
 # so is Sub of a constant (op_Sub ends fusion otherwise); Select is a cmov when its condition
-# is still on the x86 flags (op_Select ends fusion otherwise).
+# is still on the x86 flags (op_Select ends fusion otherwise). The main loop also lets
+# through a memory access the host MMU checks (a mov, after a no-op marker) and an Lsl by
+# 1-3 (a lea).
 _HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
                       "Label", "Add", "Sub", "Select"})
 
@@ -1528,6 +1589,11 @@ def _setcc_flags(carry: CC) -> dict[str, bytes]:
 _SETCC_FLAG = _setcc_flags(CC.B)
 _SETCC_SUB = _setcc_flags(CC.AE)
 _U32_INTO = struct.Struct("<I").pack_into
+
+
+_ACCESS_OPS = frozenset({"Load8", "Load16", "Load32", "Load8S", "Load16S",
+                         "Store8", "Store16", "Store32"})
+_HW_MARKER = MARKER + b"\0\0\0\0"         # its disp32: the stub's offset from the load
 
 
 def _cold_check(reg, size: int, perm: int) -> bytes:

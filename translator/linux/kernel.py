@@ -412,7 +412,7 @@ class GuestAccessCache:
         if v is not None and end <= v.end:
             if v.prot & PROT_WRITE:
                 self.writable = (v.start, v.end, gen)
-            if v.prot & PROT_READ:
+            if v.prot:                           # (any right implies read)
                 self.readable = (v.start, v.end, gen)
         return self.base + addr
 

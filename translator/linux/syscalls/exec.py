@@ -175,6 +175,8 @@ def _reset_signals(k: Kernel) -> None:
             continue
         action = k.sigactions.get(int(sig))
         ignored = action is not None and action[0] == sigs.SIG_IGN
+        if sig == signal.SIGSEGV and not ignored:
+            continue        # exec resets handlers itself; the JIT's stays while it may fail
         libc.signal(int(sig), ctypes.c_void_p(sigs.SIG_IGN if ignored else sigs.SIG_DFL))
     mask = {s for s in range(1, sigs.NSIG + 1) if k.sigmask >> (s - 1) & 1}
     signal.pthread_sigmask(signal.SIG_SETMASK, mask & set(signal.valid_signals()))
