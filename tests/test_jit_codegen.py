@@ -377,7 +377,8 @@ def _run_code(src: str, regs: dict, thumb: bool = False, data_prot: int = PROT_R
         jit.start(0x10000 | int(thumb), 0x20800, regs)
         end = jit.run(k)
         s = jit.state
-        stats = dict(jit.stats(), nzcv=(s.n, s.z, s.c, s.v), itstate=s.itstate)
+        stats = dict(jit.stats(), nzcv=(s.n, s.z, s.c, s.v), itstate=s.itstate,
+                     hw_checked=jit.cache.hw_loads)
         return end, list(s.r), mem.read(0x20000, 0x1000, force=True), stats
     finally:
         mem.close()

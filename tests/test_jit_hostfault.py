@@ -60,8 +60,14 @@ def test_accesses_in_an_it_block_have_markers_and_fault_with_their_itstate():
     ("strb r1, [r9]", {"r9": 0x10010, "r1": 7}, 0x10010),         # read-only code page
     ("ldr r0, [r9]", {"r9": 0xFFFFFFFE}, 0xFFFFFFFE),             # the window's last bytes
 ])
-def test_native_access_fault_is_a_guest_sigsegv_at_the_exact_address(thumb, src, regs, addr):
+@pytest.mark.parametrize("hw", [True, False], ids=["mmu", "probes"])
+def test_native_access_fault_is_a_guest_sigsegv_at_the_exact_address(thumb, src, regs, addr, hw,
+                                                                     monkeypatch):
+    """The same faults with the host MMU checking and with software probes
+    ($PYTRANS_JIT_HWFAULT=0)."""
+    monkeypatch.setenv("PYTRANS_JIT_HWFAULT", "1" if hw else "0")
     end, r, data, stats = _run_code(src, dict(regs, r0=0x55), thumb)
+    assert stats["hw_checked"] == hw
     assert (end.signal, end.addr) == (11, addr)
     assert end.pc == 0x10000 and r[0] == 0x55 and stats["native_instructions"] == 0
 

@@ -1164,14 +1164,13 @@ class Emitter(VfpEmitter):
         return ra
 
     def _fault_stubs(self) -> None:
-        """One stub per access, out of line, from a template with three fields: for a 2-8 byte
-        access the exact two-page check, which jumps back to the access when both pages allow
-        it; then the fault exit (eax = the address, exit_pc = the instruction), which joins a
-        tail shared by the block."""
+        """One stub per access, out of line: for a 2-8 byte access the exact two-page check,
+        which jumps back to the access when both pages allow it; then the instruction is
+        left to the interpreter, or without a ``seq`` (hand-built IR) the fault exit
+        (eax = the address, exit_pc = the instruction), which joins a tail shared by the
+        block."""
         buf = self.buf
-        common = len(buf)
-        buf += _T["fault_tail"]
-        self.asm.jmp_abs(self.epilogue)
+        common = None
         for at, reg, size, perm, pc, seq, span in self._cold:
             _S32_INTO(buf, at, len(buf) - at - 4)
             if span > 1:                # (span > size: the probe is shared, see _access)
@@ -1182,15 +1181,22 @@ class Emitter(VfpEmitter):
                 buf += code
                 end = len(buf)
                 _S32_INTO(buf, end - 4, at + 4 - end)        # back to the access
-            if span > size:
-                # A page of the shared span lacks the permission: the interpreter runs the
-                # instruction (and faults at its first bad word).
+            if seq is not None:
+                # A page lacks the permission: the interpreter runs the instruction (and
+                # faults at its first bad byte, as with the host MMU's checks).
                 self._rerun(pc, seq)
                 continue
             key = ("fault", reg)
             code = _MEMO.get(key)
             if code is None:
                 code = _MEMO[key] = _fault_exit(GPR[reg])
+            if common is None:
+                start = len(buf)
+                buf += b"\xeb\0"                       # (jmp short over the tail)
+                common = len(buf)
+                buf += _T["fault_tail"]
+                self.asm.jmp_abs(self.epilogue)
+                buf[start + 1] = len(buf) - common
             buf += code
             end = len(buf)
             _U32_INTO(buf, end - 9, pc & 0xFFFFFFFF)
