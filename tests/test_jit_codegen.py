@@ -378,7 +378,7 @@ def _run_code(src: str, regs: dict, thumb: bool = False, data_prot: int = PROT_R
         end = jit.run(k)
         s = jit.state
         stats = dict(jit.stats(), nzcv=(s.n, s.z, s.c, s.v), itstate=s.itstate,
-                     hw_checked=jit.cache.hw_loads)
+                     mmu_checks=jit.cache.mmu_checks)
         return end, list(s.r), mem.read(0x20000, 0x1000, force=True), stats
     finally:
         mem.close()
@@ -437,11 +437,11 @@ def _lift(src: str, thumb: bool = False):
         mem.close()
 
 
-def _x86(block: Block, hw: bool = False) -> list[str]:
-    """The block's x86 code (accesses the host MMU checks with ``hw``: see
+def _x86(block: Block, mmu: bool = False) -> list[str]:
+    """The block's x86 code (accesses the host MMU checks with ``mmu``: see
     test_jit_hostfault.py; without it, probes in software)."""
     import capstone
-    out = Emitter(0x1000, lambda key: 0, hw_loads=hw).emit(block)
+    out = Emitter(0x1000, lambda key: 0, mmu_checks=mmu).emit(block)
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     return [f"{i.mnemonic} {i.op_str}" for i in md.disasm(bytes(out.asm.link(0x10000)), 0x10000)]
 
@@ -616,7 +616,7 @@ def test_scaled_index_is_a_lea_and_keeps_the_cmp_fused(thumb):
     src = "cmp r0, #1; ldr r3, [r4, r1, lsl #2]; addeq r5, r5, #1"
     if thumb:
         src = src.replace("addeq", "it eq; addeq")
-    code = _x86(_lift(src, thumb), hw=True)
+    code = _x86(_lift(src, thumb), mmu=True)
     assert not any(line.startswith("shl") for line in code)
     assert any(line.startswith("lea") and "*4" in line for line in code)
     assert not any(line.startswith("cmp byte ptr [rbp") for line in code)
@@ -629,7 +629,7 @@ def test_conditional_return_selects_on_the_cmp_flags():
     """popeq {r4, pc}: the return target is one cmov on the CMP's flags (the condition is
     not computed into a register first), and both ways go where they should."""
     pytest.importorskip("keystone", reason="keystone-engine not installed")
-    code = _x86(_lift("cmp r3, r1; popeq {r4, pc}"), hw=True)
+    code = _x86(_lift("cmp r3, r1; popeq {r4, pc}"), mmu=True)
     assert not any(line.startswith("set") and "rbp" not in line for line in code)
     assert any(line.startswith("cmove") for line in code)
     src = "add lr, pc, #12; push {r4, lr}; cmp r0, r1; popeq {r4, pc}; mov r2, #1"

@@ -30,7 +30,7 @@ def test_each_access_has_a_marker_and_no_probe(thumb):
     """Five accesses (two loads, a store, a two-word push): five markers, each right before
     its access to guest memory (r15-based), and no page probe at all."""
     code = _x86(_lift("ldr r0, [r9]; str r0, [r9, #8]; ldrb r1, [r9, #3]; push {r4, lr}",
-                      thumb), hw=True)
+                      thumb), mmu=True)
     marks = _markers(code)
     assert len(marks) == 5 and _probes(code) == 0
     assert all("[r15 +" in code[k + 1] for k in marks)
@@ -41,7 +41,7 @@ def test_accesses_in_an_it_block_have_markers_and_fault_with_their_itstate():
     instruction's ITSTATE (ITE NE: 0x14 at the first, 0x08 at the second), so the guest's
     signal comes from the right instruction, with the IT state a handler's return needs."""
     src = "cmp r0, #0; ite ne; ldrne r1, [r9]; ldreq r2, [r9, #4]"
-    code = _x86(_lift(src, True), hw=True)
+    code = _x86(_lift(src, True), mmu=True)
     assert _probes(code) == 0 and len(_markers(code)) == 2
     for r0, want in ((1, (0x20000, 0)), (0, (0, 0x20004))):
         end, r, _, _ = _run_code(src, {"r0": r0, "r1": 0, "r2": 0, "r9": 0x20000}, True)
@@ -60,14 +60,14 @@ def test_accesses_in_an_it_block_have_markers_and_fault_with_their_itstate():
     ("strb r1, [r9]", {"r9": 0x10010, "r1": 7}, 0x10010),         # read-only code page
     ("ldr r0, [r9]", {"r9": 0xFFFFFFFE}, 0xFFFFFFFE),             # the window's last bytes
 ])
-@pytest.mark.parametrize("hw", [True, False], ids=["mmu", "probes"])
-def test_native_access_fault_is_a_guest_sigsegv_at_the_exact_address(thumb, src, regs, addr, hw,
+@pytest.mark.parametrize("mmu", [True, False], ids=["mmu", "probes"])
+def test_native_access_fault_is_a_guest_sigsegv_at_the_exact_address(thumb, src, regs, addr, mmu,
                                                                      monkeypatch):
     """The same faults with the host MMU checking and with software probes
     ($PYTRANS_JIT_HWFAULT=0)."""
-    monkeypatch.setenv("PYTRANS_JIT_HWFAULT", "1" if hw else "0")
+    monkeypatch.setenv("PYTRANS_JIT_HWFAULT", "1" if mmu else "0")
     end, r, data, stats = _run_code(src, dict(regs, r0=0x55), thumb)
-    assert stats["hw_checked"] == hw
+    assert stats["mmu_checks"] == mmu
     assert (end.signal, end.addr) == (11, addr)
     assert end.pc == 0x10000 and r[0] == 0x55 and stats["native_instructions"] == 0
 
@@ -140,7 +140,7 @@ if {before}:
     faulthandler.enable()
 from translator.jit.codecache import CodeCache
 cache = CodeCache()
-assert cache.hw_loads
+assert cache.mmu_checks
 if {after}:
     faulthandler.enable()          # replaces ours: a JIT run would install it again
     from translator.jit import hostfault

@@ -248,7 +248,7 @@ class JitBackend:
         # One emitter per backend: it caches its op methods.
         emitter = self._emitter = Emitter(self.cache.epilogue, self._new_site,
                                           count=self.count_transitions,
-                                          hw_loads=self.cache.hw_loads)
+                                          mmu_checks=self.cache.mmu_checks)
         self.counters["translate_setup_seconds"] += time.perf_counter() - t0
         return emitter
 
@@ -340,7 +340,7 @@ class JitBackend:
         s = self.state
         r = self._r
         cache = self.cache
-        if cache.hw_loads:
+        if cache.mmu_checks:
             hostfault.handler().install()      # (again, if something replaced it since)
         enter = cache.enter
         perms, lookup = ctypes.addressof(self.perms), ctypes.addressof(self.lookup)

@@ -78,10 +78,10 @@ class CodeCache:
         self.epilogue = 0
         self._emit_trampolines()
         self.reset_point = self.top
-        # Loads in this cache's blocks are checked by the host MMU when its fault handler
-        # knows the cache (hostfault.py; not with $PYTRANS_JIT_HWFAULT=0).
+        # Guest accesses in this cache's blocks are checked by the host MMU when its fault
+        # handler knows the cache (hostfault.py; not with $PYTRANS_JIT_HWFAULT=0).
         from . import hostfault
-        self.hw_loads = hostfault.enabled() and hostfault.register_cache(
+        self.mmu_checks = hostfault.enabled() and hostfault.register_cache(
             self, addr + self.reset_point, addr + size)
 
     def install(self, code: bytes) -> int:

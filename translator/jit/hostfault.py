@@ -1,14 +1,14 @@
-"""Guest loads checked by the host MMU: a native SIGSEGV handler for translated code.
+"""Guest accesses checked by the host MMU: a native SIGSEGV handler for translated code.
 
-Guest memory's host protection mirrors the guest's (``PROT_NONE`` exactly where the guest
-may not read, memory.py), so a native guest load needs no software check: it simply runs,
-and when it faults the kernel hands this handler the host context. Every such load is
-preceded by a marker, ``nopl disp32(%rax)`` (``0f 1f 80`` + disp32), whose displacement is
-the offset from the load to its stub; the handler checks that the faulting instruction is
-in a registered code cache and follows a marker, and resumes the thread at the stub (which
-leaves the instruction to the interpreter: it faults there exactly, as a guest signal, or
-completes). The marker costs one no-op per load, against four instructions and a table
-read for a software probe.
+Guest memory's host protection mirrors the guest's (``PROT_NONE`` where the guest may not
+access, read-only where it may not write: memory.py), so a native guest load or store
+needs no software check: it simply runs, and when it faults the kernel hands this handler
+the host context. Every such access is preceded by a marker, ``nopl disp32(%rax)``
+(``0f 1f 80`` + disp32), whose displacement is the offset from the access to its stub; the
+handler checks that the faulting instruction is in a registered code cache and follows a
+marker, and resumes the thread at the stub (which leaves the instruction to the
+interpreter: it faults there at the exact address, as a guest signal). The marker costs
+one no-op per access, against four instructions and a table read for a software probe.
 
 A fault anywhere else goes to the handler that was installed before (Python's
 faulthandler, say), or to the default action. The handler takes no locks and touches only
@@ -24,8 +24,7 @@ import weakref
 
 from ..backends.x86.asm import CC, R8, R9, R10, RAX, RCX, RDX, RSI, Asm, mem
 
-MARKER = b"\x0f\x1f\x80"          # nopl disp32(%rax): disp32 = stub - load
-MARKER_LEN = 7
+MARKER = b"\x0f\x1f\x80"          # nopl disp32(%rax): disp32 = stub - access
 MAX_CACHES = 1024                 # code caches registered at once (one per JIT backend)
 
 # x86-64 Linux ucontext_t: uc_mcontext.gregs[REG_RIP] (gregs at 40, REG_RIP = 16)
@@ -142,8 +141,8 @@ _handler: _Handler | None = None
 
 
 def enabled() -> bool:
-    """Native loads rely on the host MMU unless ``$PYTRANS_JIT_HWFAULT=0`` (every load is
-    then checked in software, as stores are)."""
+    """Native accesses rely on the host MMU unless ``$PYTRANS_JIT_HWFAULT=0`` (each is
+    then checked in software, by a probe of a page-permission table)."""
     return os.environ.get("PYTRANS_JIT_HWFAULT", "1") != "0"
 
 
@@ -156,7 +155,7 @@ def handler() -> _Handler:
 
 def register_cache(cache, lo: int, hi: int) -> bool:
     """Register a code cache's block area; unregistered when ``cache`` is collected. False
-    when there is no room (its loads must then be checked in software)."""
+    when there is no room (its accesses must then be checked in software)."""
     h = handler()
     slot = h.register(lo, hi)
     if slot is None:

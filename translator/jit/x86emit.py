@@ -9,9 +9,10 @@ Guest registers and flags live in the :class:`ArmState` at rbp (written through,
 exit and fault sees exact guest state); the guest PC is stored only on paths that leave to
 Python, and the Thumb bit only when a link changes mode (native code is entered with
 ``state.thumb`` equal to its block's mode). Guest memory is ``r15 + zero-extended 32-bit
-address``: a guest access can never leave the 4 GiB guest window, and a one-byte-per-page
-permission table at r14 turns accesses to unmapped or protected pages into guest faults
-(exit to Python) instead of host crashes.
+address``: a guest access can never leave the 4 GiB guest window, and the host MMU (guest
+memory's host protection mirrors the guest's; hostfault.py) or, with
+``$PYTRANS_JIT_HWFAULT=0``, a one-byte-per-page permission table at r14 turns accesses to
+unmapped or protected pages into guest faults instead of host crashes.
 """
 from __future__ import annotations
 
@@ -240,13 +241,13 @@ class Emitter(VfpEmitter):
     """Turns one optimized IR block into code; ``new_site`` numbers chainable links."""
 
     def __init__(self, epilogue: int, new_site: Callable[[tuple[int, bool]], int],
-                 count: bool = False, hw_loads: bool = False):
+                 count: bool = False, mmu_checks: bool = False):
         self.epilogue = epilogue
         self.new_site = new_site
-        # hw_loads: guest loads are checked by the host MMU (hostfault.py: the code runs in a
-        # registered cache, with the handler installed), not by a probe of their own.
-        self.hw_loads = hw_loads
-        self._hw_ops = _ACCESS_OPS if hw_loads else frozenset()
+        # mmu_checks: guest loads and stores are checked by the host MMU (hostfault.py: the
+        # code runs in a registered cache, with the handler installed), not by probes.
+        self.mmu_checks = mmu_checks
+        self._mmu_ops = _ACCESS_OPS if mmu_checks else frozenset()
         # count: native code counts the direct links and indirect lookups it takes (the
         # state's links / lookups, for the hit rates in --stats).
         self._count_link = _T["count_link"] if count else b""
@@ -307,7 +308,7 @@ class Emitter(VfpEmitter):
         self.buf = a.buf                  # the hot paths append precomputed bytes here
         self._align: dict[int, list[int]] = {}    # the same for alignment faults (SIGBUS)
         self._cold: list[list] = []               # memory accesses: their stubs (_access)
-        self._hw: list[tuple] = []                # loads the host MMU checks: their stubs
+        self._mmu: list[tuple] = []               # accesses the host MMU checks: their stubs
         self._itstates = block.itstates
         self._grps: dict = {}             # (base value, perm) -> the access whose probe
                                           # covers later ones from that base (_access)
@@ -340,12 +341,12 @@ class Emitter(VfpEmitter):
         self._done = -1                   # a Select already emitted (_cmov)
         keeps = _HF_KEEP
         ops = self._ops
-        hw_ops = self._hw_ops         # (a load the MMU checks keeps the x86 flags, and owes)
+        mmu_ops = self._mmu_ops       # (an access the MMU checks keeps the x86 flags and owes)
         for i, op in enumerate(block.ops):
             if keep is not None and not keep[i]:
                 continue                  # dropped by optimize(compact=False)
             opc = op.opcode
-            if opc not in keeps and not (opc in hw_ops and op.attr[2] is not None) and not (
+            if opc not in keeps and not (opc in mmu_ops and op.attr[2] is not None) and not (
                     opc == "Lsl" and op.args[1].__class__ is Const and 0 < op.args[1].value < 4):
                 if self._owe is not None:
                     self._owed_flags(op.attr if opc in _FLAG_WRITERS else "")
@@ -664,15 +665,20 @@ class Emitter(VfpEmitter):
         buf += code
         return True
 
-    def _lea(self, i, x, y, disp: int) -> None:
-        """Value i = x + y + disp (y a value or None) with one 32-bit lea, which wraps as
-        the guest's arithmetic does and leaves the x86 flags alone (host-flag fusion)."""
+    def _operand_and_dest(self, i, x) -> tuple[int, int, int]:
+        """(the register holding operand x, loaded into eax when it has none; value i's
+        location; the register to compute value i in: its own, else eax)."""
         hx = self.home(x)
         if hx is None:
             self.load(x, RAX)
             hx = RAX
         d = self.loc[i]
-        dst = d if d >= 0 else RAX
+        return hx, d, d if d >= 0 else RAX
+
+    def _lea(self, i, x, y, disp: int) -> None:
+        """Value i = x + y + disp (y a value or None) with one 32-bit lea, which wraps as
+        the guest's arithmetic does and leaves the x86 flags alone (host-flag fusion)."""
+        hx, d, dst = self._operand_and_dest(i, x)
         buf = self.buf
         if y is not None:
             hy = self.home(y)
@@ -866,13 +872,7 @@ class Emitter(VfpEmitter):
         if kind == "shl" and n.__class__ is Const and 0 < n.value < 4:
             # A scaled index (ldr r3, [r3, r0, lsl #2]): one lea, which leaves the x86
             # flags alone (a CMP's stay fused and owed; see the main loop).
-            x = op.args[0]
-            hx = self.home(x)
-            if hx is None:
-                self.load(x, RAX)
-                hx = RAX
-            d = self.loc[i]
-            dst = d if d >= 0 else RAX
+            hx, d, dst = self._operand_and_dest(i, op.args[0])
             k = n.value
             key = ("leashl", dst, hx, k)
             code = _MEMO.get(key)
@@ -1101,18 +1101,19 @@ class Emitter(VfpEmitter):
         """The register holding a memory op's address (operand + displacement, a 32-bit
         ``lea`` into eax: it wraps as the guest's address does), checked.
 
-        The check faults unless every byte of the access is on a page with ``perm``. A 2-8
-        byte access probes one byte: the table's "this page and the next" bit (perm << 2);
-        only when that is clear does a stub out of line (_fault_stubs) check the pages exactly
+        With ``mmu_checks`` the host MMU checks it: a marker goes right before the access
+        (hostfault.py), and its stub is emitted by ``_mmu_stubs``. Otherwise the check
+        faults unless every byte of the access is on a page with ``perm``. A 2-8 byte
+        access probes one byte: the table's "this page and the next" bit (perm << 2); only
+        when that is clear does a stub out of line (_fault_stubs) check the pages exactly
         (the last page of a mapping, or a real fault). Accesses of one guest instruction to
         one base value share the first one's probe, in one instruction (LDM/STM/PUSH/POP,
         LDRD/STRD, VLDM/VSTM...) or across instructions (a frame's words at sp + k): it
         covers 4 KiB from its address, so the others, up to 4 KiB above it, need no check of
         their own. That stub then checks the pages of the whole span; when one lacks the
         permission the first instruction is left to the interpreter (which faults at the
-        exact word, after the stores before it, as the architecture does) and the guest goes
-        on from the next one (a block of its own, checked afresh). A probe inside a
-        conditional region covers nothing after its label."""
+        exact byte) and the guest goes on from the next one (a block of its own, checked
+        afresh). A probe inside a conditional region covers nothing after its label."""
         pc, disp, seq = op.attr
         a = op.args[0]
         if a.__class__ is Ref:
@@ -1134,10 +1135,10 @@ class Emitter(VfpEmitter):
                 buf += _LEA32[ra]
                 buf += _S32(disp)
             ra = RAX
-        if seq is not None and self.hw_loads:
+        if seq is not None and self.mmu_checks:
             # The access right after this marker faults to its stub (hostfault.py).
-            buf += _HW_MARKER
-            self._hw.append((len(buf) - 4, pc, seq, self._owe))
+            buf += _MMU_MARKER
+            self._mmu.append((len(buf) - 4, pc, seq, self._owe))
             return ra
         key = base << 4 | perm
         grp = self._grps.get(key)
@@ -1202,15 +1203,15 @@ class Emitter(VfpEmitter):
             _U32_INTO(buf, end - 9, pc & 0xFFFFFFFF)
             _S32_INTO(buf, end - 4, common - end)
 
-    def _hw_stubs(self) -> None:
-        """Where a load the host MMU checks resumes when it faults: the flag bytes it still
-        owed (the x86 flags are as at the load), then the interpreter runs its instruction
-        (which faults at the exact address, or completes: the guest goes on from the next
-        instruction). Every earlier access of the instruction was a load, and every write
-        of its results comes after its last load (the lifters' order), so the instruction
-        runs afresh on the state it started from."""
+    def _mmu_stubs(self) -> None:
+        """Where an access the host MMU checks resumes when it faults: the flag bytes still
+        owed (the x86 flags are as at the access), then the interpreter runs its instruction
+        (which faults at the exact address). Every lifter reads and writes all its memory
+        before it writes any register (write-back last), and a store made before the fault
+        is made again with the same value, so the instruction runs afresh on the state it
+        started from."""
         buf = self.buf
-        for at, pc, seq, owe in self._hw:
+        for at, pc, seq, owe in self._mmu:
             _S32_INTO(buf, at, len(buf) - at - 4)
             if owe is not None:
                 _store_flags(buf, owe)
@@ -1449,8 +1450,8 @@ class Emitter(VfpEmitter):
             self._bind_pending()
         if self._cold:
             self._fault_stubs()
-        if self._hw:
-            self._hw_stubs()
+        if self._mmu:
+            self._mmu_stubs()
         if self._align:
             self._fault_exits(self._align, _T["align_tail"])
 
@@ -1599,7 +1600,7 @@ _U32_INTO = struct.Struct("<I").pack_into
 
 _ACCESS_OPS = frozenset({"Load8", "Load16", "Load32", "Load8S", "Load16S",
                          "Store8", "Store16", "Store32"})
-_HW_MARKER = MARKER + b"\0\0\0\0"         # its disp32: the stub's offset from the load
+_MMU_MARKER = MARKER + b"\0\0\0\0"        # its disp32: the stub's offset from the access
 
 
 def _cold_check(reg, size: int, perm: int) -> bytes:
