@@ -303,7 +303,7 @@ def test_emitter_template_cache_round_trip(tmp_path):
         "mem.map(0x10000, 0x1000, PROT_READ | PROT_EXEC)\n"
         "mem.write(0x10000, bytes(ks.asm(src, 0x10000)[0]), force=True)\n"
         "b = optimize(lift_block(mem, 0x10000, False), compact=False)\n"
-        "out = X.Emitter(0x7000000, lambda k: 0).emit(b)\n"
+        "out = X.Emitter(0x7000000, lambda k: 0, mmu_checks=True).emit(b)\n"
         "print(len(calls)); print(bytes(out.asm.link(0x100000)).hex())\n")
 
     def run() -> list[str]:

@@ -34,7 +34,8 @@ def retranslate(backend, keys, reps: int, profile: bool, sort: str, cold: bool) 
     mem = backend.mem
     epi = backend.cache.epilogue
     base = backend.cache.next_address()
-    emitter = Emitter(epi, lambda key: 0)      # one for every block, as the backend has
+    # one for every block, as the backend has
+    emitter = Emitter(epi, lambda key: 0, mmu_checks=backend.cache.mmu_checks)
     insns = 0
     totals = {"lift": 0.0, "optimize": 0.0, "emit": 0.0, "link": 0.0}
 

@@ -247,7 +247,9 @@ class Emitter(VfpEmitter):
         # mmu_checks: guest loads and stores are checked by the host MMU (hostfault.py: the
         # code runs in a registered cache, with the handler installed), not by probes.
         self.mmu_checks = mmu_checks
-        self._mmu_ops = _ACCESS_OPS if mmu_checks else frozenset()
+        # Operations that leave the x86 flags alone (host-flag fusion survives them): with
+        # the MMU checking, memory accesses too (a probe ends fusion itself, see _access).
+        self._keeps = _HF_KEEP | _ACCESS_OPS if mmu_checks else _HF_KEEP
         # count: native code counts the direct links and indirect lookups it takes (the
         # state's links / lookups, for the hit rates in --stats).
         self._count_link = _T["count_link"] if count else b""
@@ -310,6 +312,7 @@ class Emitter(VfpEmitter):
         self._cold: list[list] = []               # memory accesses: their stubs (_access)
         self._mmu: list[tuple] = []               # accesses the host MMU checks: their stubs
         self._itstates = block.itstates
+        self._rerun_tail = None                   # the stubs' shared exit (_rerun)
         self._grps: dict = {}             # (base value, perm) -> the access whose probe
                                           # covers later ones from that base (_access)
         out = Emitted(a)
@@ -339,15 +342,13 @@ class Emitter(VfpEmitter):
         self._last = last
         self._keep = keep
         self._done = -1                   # a Select already emitted (_cmov)
-        keeps = _HF_KEEP
+        keeps = self._keeps
         ops = self._ops
-        mmu_ops = self._mmu_ops       # (an access the MMU checks keeps the x86 flags and owes)
         for i, op in enumerate(block.ops):
             if keep is not None and not keep[i]:
                 continue                  # dropped by optimize(compact=False)
             opc = op.opcode
-            if opc not in keeps and not (opc in mmu_ops and op.attr[2] is not None) and not (
-                    opc == "Lsl" and op.args[1].__class__ is Const and 0 < op.args[1].value < 4):
+            if opc not in keeps:
                 if self._owe is not None:
                     self._owed_flags(op.attr if opc in _FLAG_WRITERS else "")
                 self._hf = None
@@ -871,7 +872,7 @@ class Emitter(VfpEmitter):
         n = op.args[1]
         if kind == "shl" and n.__class__ is Const and 0 < n.value < 4:
             # A scaled index (ldr r3, [r3, r0, lsl #2]): one lea, which leaves the x86
-            # flags alone (a CMP's stay fused and owed; see the main loop).
+            # flags alone (a CMP's stay fused and owed: Lsl is in _HF_KEEP).
             hx, d, dst = self._operand_and_dest(i, op.args[0])
             k = n.value
             key = ("leashl", dst, hx, k)
@@ -883,6 +884,8 @@ class Emitter(VfpEmitter):
             if d < 0:
                 self.store(i)
             return
+        if kind == "shl":
+            self._end_hf()                      # (a shl changes the x86 flags)
         if n.__class__ is Const:
             k = n.value & 0xFF
             if kind == "ror" or k < 32:
@@ -1140,6 +1143,8 @@ class Emitter(VfpEmitter):
             buf += _MMU_MARKER
             self._mmu.append((len(buf) - 4, pc, seq, self._owe))
             return ra
+        if self._hf is not None or self._owe is not None:
+            self._end_hf()                  # (the probe changes the x86 flags)
         key = base << 4 | perm
         grp = self._grps.get(key)
         if grp is not None:
@@ -1219,14 +1224,27 @@ class Emitter(VfpEmitter):
 
     def _rerun(self, pc: int, seq: int) -> None:
         """Leave the instruction at ``pc`` (the block's ``seq``-th, not counted as run here)
-        to the interpreter: in an IT block, with its ITSTATE."""
+        to the interpreter: in an IT block, with its ITSTATE. The exit itself is shared by
+        the block's stubs (the first one's, which the others jump to). state.thumb is the
+        block's mode already (native code keeps it so)."""
         buf = self.buf
-        buf += _uncount(self._guest_insns - seq)
-        self._set_pc(pc, self._thumb)
-        it = self._itstates.get(seq) if self._itstates else None
-        if it:
-            self.asm.mov(mem(RBP, OFFSETS["itstate"]), it, 8)
-        self._exit(EXIT_FALLBACK)
+        code = _UNCOUNT.get(self._guest_insns - seq)
+        buf += code if code is not None else _uncount(self._guest_insns - seq)
+        buf += _SET_PC
+        buf += _U32(pc & 0xFFFFFFFF)
+        its = self._itstates
+        if its:
+            it = its.get(seq)
+            if it:
+                buf += _SET_IT
+                buf.append(it)
+        tail = self._rerun_tail
+        if tail is None:
+            self._rerun_tail = len(buf)
+            self._exit(EXIT_FALLBACK)
+        else:
+            buf += b"\xe9"
+            buf += _S32(tail - len(buf) - 4)
 
     def _load(self, i, op, size, signed):
         ra = self._access(op, size, PERM_R)
@@ -1579,11 +1597,11 @@ _NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
 # fusion survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused,
 # there was nothing to keep); Label checks the paths that meet there itself; Add is a lea, and
 # so is Sub of a constant (op_Sub ends fusion otherwise); Select is a cmov when its condition
-# is still on the x86 flags (op_Select ends fusion otherwise). The main loop also lets
-# through a memory access the host MMU checks (a mov, after a no-op marker) and an Lsl by
-# 1-3 (a lea).
+# is still on the x86 flags (op_Select ends fusion otherwise); Lsl by 1-3 is a lea (_shift
+# ends fusion otherwise). With the MMU checking, memory accesses join them (a mov after a
+# no-op marker; a probe ends fusion itself: _access).
 _HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
-                      "Label", "Add", "Sub", "Select"})
+                      "Label", "Add", "Sub", "Select", "Lsl"})
 
 
 def _setcc_flags(carry: CC) -> dict[str, bytes]:
@@ -1631,6 +1649,8 @@ def _fault_exit(reg) -> bytes:
 
 
 _COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
+_SET_PC = _T["set_pc"]
+_SET_IT = _enc(lambda a: a.mov(mem(RBP, OFFSETS["itstate"]), 0, 8))[:-1]    # + the byte
 _UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
 
 
