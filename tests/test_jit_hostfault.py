@@ -176,3 +176,15 @@ def test_handler_is_installed_and_reinstalled_by_a_run():
     assert (end.signal, end.addr) == (11, 0x1F000)
     hostfault._libc.sigaction(11, None, ctypes.byref(cur))
     assert cur.handler == code
+
+
+@pytest.mark.parametrize("mmu", [True, False], ids=["mmu", "probes"])
+def test_regression_straddling_word_faults_at_its_first_bad_byte(mmu, monkeypatch):
+    """A word at 0x20ffe whose last two bytes are on an unmapped page: the fault address is
+    0x21000, the first byte that cannot be read (as the interpreter and Linux report it),
+    and no instruction of the block counts as run. The software probes reported 0x20ffe
+    and counted the whole block."""
+    monkeypatch.setenv("PYTRANS_JIT_HWFAULT", "1" if mmu else "0")
+    end, _, _, stats = _run_code("ldr r0, [r9]; add r1, r1, #1", {"r9": 0x20FFE}, False)
+    assert (end.signal, end.addr, end.pc) == (11, 0x21000, 0x10000)
+    assert stats["native_instructions"] == 0 and stats["mmu_checks"] == mmu
