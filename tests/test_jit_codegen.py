@@ -636,3 +636,20 @@ def test_conditional_return_selects_on_the_cmp_flags():
     for r0, want in ((5, (0, 0x20800)), (6, (1, 0x207F8))):
         end, r, _, _ = _run_code(src, {"r0": r0, "r1": 5, "r2": 0}, False)
         assert end.signal == 0 and (r[2], r[13]) == want
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_conditional_compare_keeps_fusion_where_the_paths_meet(thumb):
+    """cmp r0, #0; cmpne r1, #0; moveq r2, #1 (a && b): both paths reach the cmpne's label
+    with the x86 flags of their own last CMP, mapped alike, so the moveq is a cmov on them
+    (no test of the flag bytes) and Z is right either way."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "cmp r0, #0; cmpne r1, #0; moveq r2, #1"
+    if thumb:
+        src = "cmp r0, #0; it ne; cmpne r1, #0; it eq; moveq r2, #1"
+    code = _x86(_lift(src, thumb), mmu=True)
+    assert not any(line.startswith("cmp byte ptr [rbp") for line in code)
+    for r0 in (0, 1):
+        for r1 in (0, 1):
+            _, r, _, _ = _run_code(src, {"r0": r0, "r1": r1, "r2": 0}, thumb)
+            assert r[2] == int(r0 == 0 or r1 == 0)

@@ -128,12 +128,14 @@ class _Handler:
         if not self.free:
             return None
         slot = self.free.pop()
-        self.ranges[2 * slot + 1] = hi
+        # lo first, hi last: a fault in another thread meanwhile sees [lo, 0), nothing
         self.ranges[2 * slot] = lo
+        self.ranges[2 * slot + 1] = hi
         return slot
 
     def unregister(self, slot: int) -> None:
-        self.ranges[2 * slot] = self.ranges[2 * slot + 1] = 0
+        self.ranges[2 * slot + 1] = 0               # (hi first, as above)
+        self.ranges[2 * slot] = 0
         self.free.append(slot)
 
 

@@ -1329,9 +1329,12 @@ class Emitter(VfpEmitter):
         if self._owe is not None:
             self._owed_flags()                  # (the label's other path needs them)
         cc = self._cond_cc(cond)
-        hf = self._hf                           # (as the jump leaves them)
-        seen = self._lab_hf.get(lab, hf)
-        self._lab_hf[lab] = hf if seen == hf else -1
+        # How the x86 flags map to the guest's as the jump leaves them: the paths that meet
+        # at the label keep fusion when they map them alike (each path's flags are its own
+        # last CMP's: cmp; it ne; cmpne r6, #0; bne).
+        t = self._hf[1] if self._hf is not None else None
+        seen = self._lab_hf.get(lab, t)
+        self._lab_hf[lab] = t if seen is t else -1
         a.jcc(cc ^ 1, target)                   # (x86 conditions invert with their low bit)
 
     def op_ExitIf(self, i, op, labels):
@@ -1374,7 +1377,8 @@ class Emitter(VfpEmitter):
         if self._grps:
             self._grps.clear()                  # (a probe in the region may not have run)
         self.asm.bind(labels.setdefault(op.attr, self.asm.label()))
-        if self._lab_hf.pop(op.attr, self._hf) != self._hf:
+        t = self._hf[1] if self._hf is not None else None
+        if self._lab_hf.pop(op.attr, t) is not t:
             self._hf = None                     # the paths that meet here differ
 
     # ---- leaving the block ------------------------------------------------------------------
