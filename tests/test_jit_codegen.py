@@ -9,7 +9,7 @@ from translator.memory import PROT_NONE, PROT_READ, PROT_WRITE
 
 import pytest
 
-from test_jit_backend import exit_block, make   # the same JIT-on-hand-built-blocks harness
+from test_jit_backend import _s, exit_block, make   # the same JIT-on-hand-built-blocks harness
 
 
 def _wide_block() -> Block:
@@ -470,7 +470,7 @@ def test_conditional_alu_instructions_become_cmov(thumb):
         for v in _EDGES:
             end, r, _, _ = _run_code(_MERGE[thumb], {"r0": v, "r1": 10, "r2": a, "r3": 20},
                                      thumb)
-            gt = (a - (1 << 32) * (a >> 31)) > (v - (1 << 32) * (v >> 31))
+            gt = _s(a) > _s(v)
             want = (21, 10, v) if gt else (20, 11, a)
             assert (r[3], r[1], r[2], r[4], r[5]) == (*want, (want[0] + want[1]), want[2])
 
@@ -503,8 +503,7 @@ def test_flags_overwritten_before_any_read_are_never_stored():
                                {"r0": a, "r1": v, "r2": 0, "r3": 0, "r4": 0, "r5": 0,
                                 "r6": 0})
         n, z, c, vv = _flags_after("sub", v, a, 0, 0)
-        sv = lambda x: x - (1 << 32) * (x >> 31)                       # noqa: E731
-        assert r[2] == (7 if sv(a) > sv(v) else 0)
+        assert r[2] == (7 if _s(a) > _s(v) else 0)
         assert (r[3], r[4], r[5], r[6]) == (int(not z and n == vv), z, c, vv)
 
 

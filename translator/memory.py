@@ -23,7 +23,9 @@ import errno
 import mmap as _mmap
 import struct
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol, TypeVar
+
+T = TypeVar("T")
 
 PAGE_SIZE = 4096
 PAGE_MASK = ~(PAGE_SIZE - 1)
@@ -58,10 +60,9 @@ def access_rights(prot: int) -> int:
 
 
 def _host_prot(prot: int) -> int:
-    """The host protection mirroring a guest mapping's (x86 cannot grant write alone)."""
-    if prot & PROT_WRITE:
-        return PROT_READ | PROT_WRITE
-    return PROT_READ if prot else PROT_NONE
+    """The host protection mirroring a guest mapping's (no execute: only pytrans's own code
+    runs on the host)."""
+    return access_rights(prot) & (PROT_READ | PROT_WRITE)
 
 
 def page_align_down(x: int) -> int:
@@ -72,7 +73,7 @@ def page_align_up(x: int) -> int:
     return (x + PAGE_SIZE - 1) & PAGE_MASK
 
 
-def _host_mmap(addr: int, length: int, prot: int, flags: int, fd: int = -1, offset: int = 0) -> int:
+def host_mmap(addr: int, length: int, prot: int, flags: int, fd: int = -1, offset: int = 0) -> int:
     res = _libc.mmap(addr, length, prot, flags, fd, offset)
     if res in (None, _MAP_FAILED):
         err = ctypes.get_errno()
@@ -119,7 +120,7 @@ class GuestMemory:
     def __post_init__(self) -> None:
         # One contiguous reservation (and a guard page): costs address space only, never
         # memory.
-        self.base = _host_mmap(0, self.size + PAGE_SIZE, PROT_NONE,
+        self.base = host_mmap(0, self.size + PAGE_SIZE, PROT_NONE,
                                _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS | _MAP_NORESERVE)
         self._starts: list[int] = []
 
@@ -203,18 +204,18 @@ class GuestMemory:
             hprot = PROT_READ | PROT_WRITE
             kind = _mmap.MAP_SHARED if shared else _mmap.MAP_PRIVATE
             try:
-                _host_mmap(host, file_len, hprot, flags | kind, fd, offset)
+                host_mmap(host, file_len, hprot, flags | kind, fd, offset)
             except OSError as e:
                 if not (shared and e.errno == errno.EACCES):
                     raise
                 # A read-only descriptor can only back a read-only shared mapping.
                 if prot & PROT_WRITE:
                     raise
-                _host_mmap(host, file_len, PROT_READ, flags | kind, fd, offset)
+                host_mmap(host, file_len, PROT_READ, flags | kind, fd, offset)
         if file_len < length:
             # Anonymous MAP_SHARED stays shared with forked children (a later fork()).
             kind = _mmap.MAP_SHARED if shared and fd < 0 else _mmap.MAP_PRIVATE
-            _host_mmap(host + file_len, length - file_len, PROT_READ | PROT_WRITE,
+            host_mmap(host + file_len, length - file_len, PROT_READ | PROT_WRITE,
                        flags | kind | _mmap.MAP_ANONYMOUS)
         if _host_prot(prot) != PROT_READ | PROT_WRITE:
             self._host_protect(start, length, prot)
@@ -234,7 +235,7 @@ class GuestMemory:
         self._reindex()
         for v in gone:
             # Replace with a fresh PROT_NONE reservation: frees the memory, keeps the window.
-            _host_mmap(self.base + v.start, v.end - v.start, PROT_NONE,
+            host_mmap(self.base + v.start, v.end - v.start, PROT_NONE,
                        _MAP_FIXED | _MAP_NORESERVE | _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
             for lst in self.listeners:
                 lst.on_unmap(v.start, v.end - v.start)
@@ -269,18 +270,18 @@ class GuestMemory:
             return
         raise OSError(err, f"host mprotect failed: {errno.errorcode.get(err, err)}")
 
-    def _forced(self, addr: int, length: int, need: int) -> list[Vma]:
-        """The mappings in [addr, addr+length) whose host protection lacks ``need``, opened
-        to the host for a forced access (the loader, mremap); ``_reshut`` closes them."""
+    def _forced(self, addr: int, length: int, need: int, access: Callable[[], T]) -> T:
+        """``access()`` of [addr, addr+length) by pytrans itself (the loader, mremap), with
+        the mappings whose host protection lacks ``need`` opened for its duration."""
         shut = [v for v in self.vmas if v.start < addr + length and addr < v.end
                 and _host_prot(v.prot) & need != need]
         for v in shut:
             self._host_protect(v.start, v.end - v.start, PROT_READ | PROT_WRITE)
-        return shut
-
-    def _reshut(self, shut: list[Vma]) -> None:
-        for v in shut:
-            self._host_protect(v.start, v.end - v.start, v.prot)
+        try:
+            return access()
+        finally:
+            for v in shut:
+                self._host_protect(v.start, v.end - v.start, v.prot)
 
     def regions(self) -> Iterator[Vma]:
         return iter(self.vmas)
@@ -309,34 +310,28 @@ class GuestMemory:
         self.check(addr, length, PROT_NONE if force else PROT_READ)
         if length <= 0:
             return b""
-        shut = self._forced(addr, length, PROT_READ) if force else ()
-        try:
-            return ctypes.string_at(self.base + addr, length)
-        finally:
-            if shut:
-                self._reshut(shut)
+        if force:
+            return self._forced(addr, length, PROT_READ,
+                                lambda: ctypes.string_at(self.base + addr, length))
+        return ctypes.string_at(self.base + addr, length)
 
     def write(self, addr: int, data: bytes | bytearray | memoryview, *, force: bool = False) -> None:
         """Write guest memory; ``force`` skips the guest write-permission check (the loader)."""
         n = len(data)
         self.check(addr, n, PROT_NONE if force else PROT_WRITE)
-        if n:
-            shut = self._forced(addr, n, PROT_WRITE) if force else ()
-            try:
-                ctypes.memmove(self.base + addr, bytes(data), n)
-            finally:
-                if shut:
-                    self._reshut(shut)
+        if n and force:
+            self._forced(addr, n, PROT_WRITE,
+                         lambda: ctypes.memmove(self.base + addr, bytes(data), n))
+        elif n:
+            ctypes.memmove(self.base + addr, bytes(data), n)
 
     def fill(self, addr: int, length: int, byte: int = 0, *, force: bool = False) -> None:
         self.check(addr, length, PROT_NONE if force else PROT_WRITE)
-        if length > 0:
-            shut = self._forced(addr, length, PROT_WRITE) if force else ()
-            try:
-                ctypes.memset(self.base + addr, byte, length)
-            finally:
-                if shut:
-                    self._reshut(shut)
+        if length > 0 and force:
+            self._forced(addr, length, PROT_WRITE,
+                         lambda: ctypes.memset(self.base + addr, byte, length))
+        elif length > 0:
+            ctypes.memset(self.base + addr, byte, length)
 
     def host_buffer(self, addr: int, length: int, access: int) -> ctypes.Array:
         """A ctypes view of guest memory (no copy) for host syscalls to read or fill."""
@@ -348,7 +343,7 @@ class GuestMemory:
         out = bytearray()
         while len(out) < limit:
             v = self.vma_at(addr)
-            if v is None or not v.prot:
+            if v is None or not access_rights(v.prot) & PROT_READ:
                 raise GuestFault(addr, PROT_READ)
             chunk = ctypes.string_at(self.base + addr, min(v.end - addr, 256))
             nul = chunk.find(b"\0")

@@ -23,7 +23,7 @@ from ..jit.state import (EXIT_ALIGN, EXIT_FALLBACK, EXIT_FAULT, EXIT_HALT, EXIT_
                          PERM_W, ArmState, UnicornBridge)
 from ..linux import signals as sigs
 from ..linux.kernel import GuestExit, Kernel
-from ..memory import PAGE_SIZE, PROT_EXEC, PROT_WRITE, GuestMemory
+from ..memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory, access_rights
 from .tier0 import budget_from_env, run_tier0
 from .unicorn_backend import UnicornBackend
 
@@ -97,7 +97,8 @@ class JitBackend:
     def _set_perms(self, start: int, length: int, prot: int) -> None:
         """Page permissions for native code: bits 0/1 this page is readable/writable, bits
         2/3 this page *and the next* are (one probe covers a 2-8 byte access; x86emit)."""
-        p = (PERM_R if prot else 0) | (PERM_W if prot & PROT_WRITE else 0)   # (as the host)
+        prot = access_rights(prot)              # (any right implies read, as the host's)
+        p = (PERM_R if prot & PROT_READ else 0) | (PERM_W if prot & PROT_WRITE else 0)
         first = start // PAGE_SIZE
         count = length // PAGE_SIZE
         if count <= 0:

@@ -21,7 +21,7 @@ from unicorn import arm_const as a32
 
 from ..linux import signals as sigs
 from ..linux.kernel import GuestExit, Kernel
-from ..memory import PROT_EXEC, PROT_WRITE, GuestMemory
+from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory, access_rights
 from .unicorn_stop import native_code
 
 # QEMU exception numbers as Unicorn's interrupt hook reports them (target/arm/cpu.h).
@@ -103,8 +103,9 @@ def _syscall_hook_stub():
 
 
 def _uc_prot(prot: int) -> int:
-    # (any right implies read, as on ARM Linux: memory.access_rights)
-    return ((UC_PROT_READ if prot else 0) | (UC_PROT_WRITE if prot & PROT_WRITE else 0)
+    prot = access_rights(prot)              # (any right implies read, as on ARM Linux)
+    return ((UC_PROT_READ if prot & PROT_READ else 0)
+            | (UC_PROT_WRITE if prot & PROT_WRITE else 0)
             | (UC_PROT_EXEC if prot & PROT_EXEC else 0))
 
 

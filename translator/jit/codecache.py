@@ -16,6 +16,7 @@ import mmap
 
 from ..backends.x86.asm import (R8, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP,
                                 Asm, mem)
+from . import hostfault
 from .state import OFFSETS
 
 SPILL_SLOTS = 1024
@@ -80,7 +81,6 @@ class CodeCache:
         self.reset_point = self.top
         # Guest accesses in this cache's blocks are checked by the host MMU when its fault
         # handler knows the cache (hostfault.py; not with $PYTRANS_JIT_HWFAULT=0).
-        from . import hostfault
         self.mmu_checks = hostfault.enabled() and hostfault.register_cache(
             self, addr + self.reset_point, addr + size)
 

@@ -23,6 +23,7 @@ import signal
 import weakref
 
 from ..backends.x86.asm import CC, R8, R9, R10, RAX, RCX, RDX, RSI, Asm, mem
+from ..memory import PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, host_mmap
 
 MARKER = b"\x0f\x1f\x80"          # nopl disp32(%rax): disp32 = stub - access
 MAX_CACHES = 1024                 # code caches registered at once (one per JIT backend)
@@ -35,9 +36,6 @@ _NR_RT_SIGACTION = 13
 _OLD, _DFL, _RANGES = 0, 8, 64
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                       ctypes.c_int, ctypes.c_long]
 
 
 class _Sigaction(ctypes.Structure):
@@ -93,11 +91,8 @@ def _build(data: int) -> bytes:
 
 class _Handler:
     def __init__(self) -> None:
-        size = mmap.PAGESIZE * 8
-        page = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC,
-                          mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
-        if page in (None, ctypes.c_void_p(-1).value):
-            raise MemoryError("cannot map the fault handler")
+        page = host_mmap(0, PAGE_SIZE * 8, PROT_READ | PROT_WRITE | PROT_EXEC,
+                         mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.data = page
         code = _build(page)
         self.code = page + _RANGES + 16 * MAX_CACHES

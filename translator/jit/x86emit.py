@@ -1037,11 +1037,10 @@ class Emitter(VfpEmitter):
                 # instruction): one cmov on the flags, the condition never a value.
                 self._cmov(nxt, sel, self._cond_cc(op.attr))
                 return
-        cc = self._fused_cc(op.attr)
-        if cc is None:
-            test, cc = _COND_TEST[op.attr]
-            self.buf += test
-            # The x86 flags now hold this condition (for a Select of it: _cmov).
+        cc = self._cond_cc(op.attr)
+        if self._hf is None:
+            # The flag bytes were tested: the x86 flags now hold this condition (for a
+            # Select of it: _cmov).
             self._hf = (i, _ONLY_CC[op.attr])
         self.buf += _SETCC_EAX[cc]
         self.store(i)
@@ -1143,8 +1142,7 @@ class Emitter(VfpEmitter):
             buf += _MMU_MARKER
             self._mmu.append((len(buf) - 4, pc, seq, self._owe))
             return ra
-        if self._hf is not None or self._owe is not None:
-            self._end_hf()                  # (the probe changes the x86 flags)
+        self._end_hf()                      # (the probe changes the x86 flags)
         key = base << 4 | perm
         grp = self._grps.get(key)
         if grp is not None:
@@ -1228,8 +1226,7 @@ class Emitter(VfpEmitter):
         the block's stubs (the first one's, which the others jump to). state.thumb is the
         block's mode already (native code keeps it so)."""
         buf = self.buf
-        code = _UNCOUNT.get(self._guest_insns - seq)
-        buf += code if code is not None else _uncount(self._guest_insns - seq)
+        buf += _uncount(self._guest_insns - seq)
         buf += _SET_PC
         buf += _U32(pc & 0xFFFFFFFF)
         its = self._itstates

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Callable, Protocol, Sequence, TextIO
 
-from ..memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
+from ..memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory, access_rights
 from .fdtable import FdTable
 from . import signals as sigs
 from . import sigdeliver
@@ -412,7 +412,7 @@ class GuestAccessCache:
         if v is not None and end <= v.end:
             if v.prot & PROT_WRITE:
                 self.writable = (v.start, v.end, gen)
-            if v.prot:                           # (any right implies read)
+            if access_rights(v.prot) & PROT_READ:
                 self.readable = (v.start, v.end, gen)
         return self.base + addr
 
