@@ -555,9 +555,9 @@ def test_regression_indirect_hit_into_the_other_mode_sets_the_mode():
 
 
 def _probes(code: list[str]) -> int:
-    """Page probes in line (mov edx, address; shr edx, 12; test the table): the stubs out
-    of line test again after a lea."""
-    return sum(line.startswith("test byte ptr [r14") and code[k - 2].startswith("mov edx")
+    """Page probes in line (mov edx, address; shr edx, 12; add the table's address from the
+    state; test its byte): the stubs out of line test again after a lea."""
+    return sum(line.startswith("test byte ptr [rdx]") and code[k - 3].startswith("mov edx")
                for k, line in enumerate(code))
 
 
@@ -652,3 +652,18 @@ def test_conditional_compare_keeps_fusion_where_the_paths_meet(thumb):
         for r1 in (0, 1):
             _, r, _, _ = _run_code(src, {"r0": r0, "r1": r1, "r2": 0}, thumb)
             assert r[2] == int(r0 == 0 or r1 == 0)
+
+
+@pytest.mark.parametrize("mmu", [False, True], ids=["probes", "mmu"])
+def test_instruction_count_is_kept_in_a_register(mmu):
+    """A block counts its instructions with one add to r14 (a side exit takes back with one
+    sub), never a read-modify-write of the state: in memory the count made every loop carry
+    a store-to-load dependency. The trampolines load and store state.insns around native code,
+    so counts stay exact across exits (test_jit_backend's loop tests)."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    from translator.jit.state import OFFSETS
+    code = _x86(_lift("add r0, r0, #1; cmp r0, r1; bne #0x10000; ldr r2, [r9]", False), mmu)
+    assert code[0] == "add r14, 5"                  # (with _lift's closing svc)
+    assert "sub r14, 2" in code                     # the bne's side exit: 3 of 5 ran
+    insns = f"rbp + {OFFSETS['insns']:#x}]"
+    assert not [line for line in code if insns in line]

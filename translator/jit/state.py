@@ -42,7 +42,9 @@ class ArmState(ctypes.Structure):
         ("_pad", ctypes.c_uint32),
         ("guest_base", ctypes.c_uint64),
         ("d", ctypes.c_uint64 * 32),        # VFP/NEON D registers (S regs alias them)
-        ("insns", ctypes.c_uint64),         # guest instructions run natively (if counted)
+        # Guest instructions run natively: native code counts in r14 and the trampolines
+        # load and store it here (codecache.py).
+        ("insns", ctypes.c_uint64),
         ("tmp", ctypes.c_uint32),           # scratch: a PC value computed under a condition
         ("_pad2", ctypes.c_uint32),
         # MXCSR while native code runs (rounding mode and flush-to-zero from the FPSCR; the
@@ -58,6 +60,9 @@ class ArmState(ctypes.Structure):
         # branches looked up in the native table (hit or miss).
         ("links", ctypes.c_uint64),
         ("lookups", ctypes.c_uint64),
+        # The one-byte-per-page permission table the software probes test (only with
+        # $PYTRANS_JIT_HWFAULT=0; set by the entry trampoline).
+        ("perms", ctypes.c_uint64),
     ]
 
 

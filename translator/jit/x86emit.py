@@ -11,7 +11,7 @@ Python, and the Thumb bit only when a link changes mode (native code is entered 
 ``state.thumb`` equal to its block's mode). Guest memory is ``r15 + zero-extended 32-bit
 address``: a guest access can never leave the 4 GiB guest window, and the host MMU (guest
 memory's host protection mirrors the guest's; hostfault.py) or, with
-``$PYTRANS_JIT_HWFAULT=0``, a one-byte-per-page permission table at r14 turns accesses to
+``$PYTRANS_JIT_HWFAULT=0``, a one-byte-per-page permission table (state.perms) turns accesses to
 unmapped or protected pages into guest faults instead of host crashes.
 """
 from __future__ import annotations
@@ -320,7 +320,7 @@ class Emitter(VfpEmitter):
         self._guest_insns = n = block.guest_insns
         code = _COUNT.get(n)
         if code is None:
-            code = _COUNT[n] = _enc(lambda a: a.add(mem(RBP, OFFSETS["insns"]), n, 64))
+            code = _COUNT[n] = _enc(lambda a: a.add(R14, n, 64))
         self.buf += code
         self._homes: dict = {}
         last = block.last if block.last is not None else self._last_uses(block)
@@ -1156,7 +1156,8 @@ class Emitter(VfpEmitter):
         code = _PROBE.get(ra << 4 | mask)
         if code is None:
             code = _PROBE[ra << 4 | mask] = _memo(("probe", ra, mask), lambda a: (
-                a.mov(RDX, GPR[ra]), a.shr(RDX, 12), a.test(mem(R14, 0, RDX), mask, 8)))
+                a.mov(RDX, GPR[ra]), a.shr(RDX, 12), a.add(RDX, _PERMS, 64),
+                a.test(mem(RDX), mask, 8)))
         buf += code
         buf += _JE_REL32                   # to the stub: patched in terminal()
         entry = [len(buf) - 4, ra, size, perm, pc, seq, size]
@@ -1619,6 +1620,7 @@ _U32_INTO = struct.Struct("<I").pack_into
 
 _ACCESS_OPS = frozenset({"Load8", "Load16", "Load32", "Load8S", "Load16S",
                          "Store8", "Store16", "Store32"})
+_PERMS = mem(RBP, OFFSETS["perms"])      # the permission table (software probes)
 _MMU_MARKER = MARKER + b"\0\0\0\0"        # its disp32: the stub's offset from the access
 
 
@@ -1627,11 +1629,12 @@ def _cold_check(reg, size: int, perm: int) -> bytes:
     both allow it, else on to the fault exit that follows."""
     a = Asm()
     fault = a.label()
-    a.test(mem(R14, 0, RDX), perm, 8)              # rdx is still the first byte's page
+    a.test(mem(RDX), perm, 8)                      # rdx still points at the first page's byte
     a.jcc(CC.E, fault)
     a.lea(RDX, mem(reg, size - 1))
     a.shr(RDX, 12)
-    a.test(mem(R14, 0, RDX), perm, 8)
+    a.add(RDX, _PERMS, 64)
+    a.test(mem(RDX), perm, 8)
     a.jcc(CC.E, fault)
     a.buf += b"\xe9\0\0\0\0"
     a.bind(fault)
@@ -1649,10 +1652,10 @@ def _fault_exit(reg) -> bytes:
     return a.link(0)
 
 
-_COUNT: dict[int, bytes] = {}     # guest_insns -> add qword [rbp + insns], n
+_COUNT: dict[int, bytes] = {}     # guest_insns -> add r14, n (the count, codecache.py)
 _SET_PC = _T["set_pc"]
 _SET_IT = _enc(lambda a: a.mov(mem(RBP, OFFSETS["itstate"]), 0, 8))[:-1]    # + the byte
-_UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub qword [rbp + insns], n
+_UNCOUNT: dict[int, bytes] = {}   # instructions a side exit skipped -> sub r14, n
 
 
 def _store_flags(buf, owe: tuple, overwritten: str = "") -> None:
@@ -1669,7 +1672,7 @@ def _uncount(n: int) -> bytes:
     but does not run (it leaves early)."""
     code = _UNCOUNT.get(n)
     if code is None:
-        code = _UNCOUNT[n] = _enc(lambda a: a.sub(mem(RBP, OFFSETS["insns"]), n, 64))
+        code = _UNCOUNT[n] = _enc(lambda a: a.sub(R14, n, 64))
     return code
 
 
