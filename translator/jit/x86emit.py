@@ -338,6 +338,8 @@ class Emitter(VfpEmitter):
         # stored at all (cmp; addgt; addle; movgt; cmp in a merge).
         self._owe = None
         self._lab_hf: dict = {}           # label -> _hf where SkipUnless jumped to it
+        self._lab_jumps: dict = {}        # label -> [(the jump's pad label, its owed flags)]
+        self._pads: list[tuple] = []      # (pad, owed flags, label): out of line (_flag_pads)
         self._block_ops = block.ops
         self._last = last
         self._keep = keep
@@ -1323,17 +1325,20 @@ class Emitter(VfpEmitter):
         if cond == 14:
             return
         a = self.asm
-        target = labels.setdefault(lab, a.label())
-        if self._owe is not None:
-            self._owed_flags()                  # (the label's other path needs them)
-        cc = self._cond_cc(cond)
+        cc = self._cond_cc(cond)                # (unfused, owed flags are stored first)
         # How the x86 flags map to the guest's as the jump leaves them: the paths that meet
         # at the label keep fusion when they map them alike (each path's flags are its own
         # last CMP's: cmp; it ne; cmpne r6, #0; bne).
         t = self._hf[1] if self._hf is not None else None
         seen = self._lab_hf.get(lab, t)
         self._lab_hf[lab] = t if seen is t else -1
-        a.jcc(cc ^ 1, target)                   # (x86 conditions invert with their low bit)
+        # The jump goes to a pad of its own, placed at the label when the paths that meet
+        # there owe the same flag bytes (they stay owed: the conditional compare's first CMP
+        # is never stored when the second overwrites it), else out of line, where it stores
+        # what this path owes (op_Label).
+        pad = a.label()
+        a.jcc(cc ^ 1, pad)                      # (x86 conditions invert with their low bit)
+        self._lab_jumps.setdefault(lab, []).append((pad, self._owe))
 
     def op_ExitIf(self, i, op, labels):
         """A side exit: when the condition holds, jump to an out-of-line link (emitted after
@@ -1370,14 +1375,37 @@ class Emitter(VfpEmitter):
             self._link(link, out)
 
     def op_Label(self, i, op, labels):
-        if self._owe is not None:
-            self._owed_flags()                  # (the paths that jumped here stored theirs)
+        a = self.asm
+        jumps = self._lab_jumps.pop(op.attr, ())
+        t = self._hf[1] if self._hf is not None else None
+        fused = self._lab_hf.pop(op.attr, t) is t
+        owe = self._owe
+        # Flag bytes stay owed past the label when every path owes the same ones and maps
+        # the x86 flags alike; else each path stores its own (the jumps in out-of-line pads).
+        keep = owe is not None and fused and all(o is not None and o[0] == owe[0]
+                                                 and o[1] is owe[1] for _, o in jumps)
+        if owe is not None and not keep:
+            self._owed_flags()
         if self._grps:
             self._grps.clear()                  # (a probe in the region may not have run)
-        self.asm.bind(labels.setdefault(op.attr, self.asm.label()))
-        t = self._hf[1] if self._hf is not None else None
-        if self._lab_hf.pop(op.attr, t) is not t:
+        label = labels.setdefault(op.attr, a.label())
+        a.bind(label)
+        for pad, o in jumps:
+            if o is None or keep:
+                a.bind(pad)
+            else:
+                self._pads.append((pad, o, label))
+        if not fused:
             self._hf = None                     # the paths that meet here differ
+
+    def _flag_pads(self) -> None:
+        """The out-of-line pads of jumps to a label that owed flag bytes the other paths
+        did not: store them (the x86 flags are still the jump's), then on to the label."""
+        a = self.asm
+        for pad, owe, label in self._pads:
+            a.bind(pad)
+            _store_flags(self.buf, owe)
+            a.jmp(label)
 
     # ---- leaving the block ------------------------------------------------------------------
     def _exit(self, reason: int) -> None:
@@ -1463,6 +1491,8 @@ class Emitter(VfpEmitter):
             pending_used = False
         else:
             raise TypeError(f"unknown terminal {t!r}")
+        if self._pads:
+            self._flag_pads()
         if self._side:
             self._side_exits(out)
             pending_used = True
