@@ -706,6 +706,29 @@ def test_regression_paths_owing_different_flags_store_their_own_at_the_label(thu
             assert r[2] == (c if a == b else (c + d) & 0xFFFFFFFF)
 
 
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_reverse_subtract_from_a_constant_keeps_fusion(thumb):
+    """cmp r0, r1; rsble r2, r2, #0; rsbgt r2, r2, #1 (a comparison function's
+    (a > b) - (a < b)): c - x is a not and a lea, which leave the x86 flags alone, so both
+    conditions are cmovs on the CMP's flags (no test of the flag bytes), and right."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "cmp r0, r1; rsble r2, r2, #0; rsbgt r2, r2, #1; rsbge r3, r3, #0xff000000"
+    if thumb:
+        src = ("cmp r0, r1; ite le; rsble r2, r2, #0; rsbgt r2, r2, #1; it ge; "
+               "rsbge r3, r3, #0xff000000")
+    code = _x86(_lift(src, thumb), mmu=True)
+    assert any(line.startswith("not ") for line in code)
+    assert not any(line.startswith("movzx eax, byte ptr [rbp") for line in code)
+    for a, b in _PAIRS:
+        for c, d in ((0, 5), (7, 0x80000000), (0xFFFFFFFF, 0xFF000001)):
+            _, r, _, st = _run_code(src, {"r0": a, "r1": b, "r2": c, "r3": d}, thumb)
+            signed_le = _nzcv_sub(a, b)[1] or _nzcv_sub(a, b)[0] != _nzcv_sub(a, b)[3]
+            want2 = (-c if signed_le else 1 - c) & 0xFFFFFFFF
+            want3 = (0xFF000000 - d) & 0xFFFFFFFF if not signed_le or a == b else d
+            assert (r[2], r[3]) == (want2, want3), (a, b, c, d)
+            assert st["nzcv"] == _nzcv_sub(a, b)
+
+
 @pytest.mark.parametrize("mmu", [False, True], ids=["probes", "mmu"])
 def test_instruction_count_is_kept_in_a_register(mmu):
     """A block counts its instructions with one add to r14 (a side exit takes back with one

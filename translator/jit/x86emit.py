@@ -697,18 +697,23 @@ class Emitter(VfpEmitter):
             if hx != dst:
                 buf += _MOV32[dst, hx]
         else:
-            disp = ((disp + 0x80000000) & MASK32) - 0x80000000
-            small = -128 <= disp < 128
-            key = ("leai8" if small else "leai", dst, hx)
-            code = _MEMO.get(key)
-            if code is None:
-                code = _MEMO[key] = _enc_prefix(
-                    lambda a: a.lea(GPR[dst], mem(GPR[hx], 0x7F if small else 0x12345678)),
-                    1 if small else 4)
-            buf += code
-            buf += _S8(disp) if small else _S32(disp)
+            self._lea_disp(dst, hx, disp)
         if d < 0:
             self.store(i)
+
+    def _lea_disp(self, dst: int, hx: int, disp: int) -> None:
+        """lea dst, [hx + disp] (32-bit: wraps like the guest's arithmetic)."""
+        disp = ((disp + 0x80000000) & MASK32) - 0x80000000
+        small = -128 <= disp < 128
+        key = ("leai8" if small else "leai", dst, hx)
+        code = _MEMO.get(key)
+        if code is None:
+            code = _MEMO[key] = _enc_prefix(
+                lambda a: a.lea(GPR[dst], mem(GPR[hx], 0x7F if small else 0x12345678)),
+                1 if small else 4)
+        buf = self.buf
+        buf += code
+        buf += _S8(disp) if small else _S32(disp)
 
     def op_Add(self, i, op, labels):
         a, b = op.args
@@ -725,9 +730,33 @@ class Emitter(VfpEmitter):
         a, b = op.args
         if b.__class__ is Const and a.__class__ is not Const:
             self._lea(i, a, None, -b.value)
+        elif a.__class__ is Const and self._hf is not None:
+            self._rsb_const(i, a.value, b)
         else:
             self._end_hf()                      # (a sub changes the x86 flags)
             self._alu(i, op, "sub", False)
+
+    def _rsb_const(self, i, c: int, x) -> None:
+        """Value i = c - x as ~x + (c + 1): a not and a lea, which leave the x86 flags alone,
+        so fusion outlives a reverse subtract under a condition (cmp; rsble r0, r0, #0;
+        rsbgt r0, r0, #1 of a comparison function)."""
+        d = self.loc[i]
+        dst = d if d >= 0 else RAX
+        h = self.home(x)
+        buf = self.buf
+        if h is None:
+            self.load(x, dst)
+        elif h != dst:
+            buf += _MOV32[dst, h]
+        key = ("not", dst)
+        code = _MEMO.get(key)
+        if code is None:
+            code = _memo(key, lambda a: a.not_(GPR[dst]))
+        buf += code
+        if (c + 1) & MASK32:
+            self._lea_disp(dst, dst, c + 1)
+        if d < 0:
+            self.store(i)
 
     def op_And(self, i, op, labels):
         self._alu(i, op, "and", True)
