@@ -236,6 +236,10 @@ _ALU_METHOD = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "x
 
 
 
+def _asm_not(a: Asm, d) -> None:
+    """not d (an _inplace builder, shared by op_Not and _rsb_const)."""
+    a.not_(d)
+
 
 class Emitter(VfpEmitter):
     """Turns one optimized IR block into code; ``new_site`` numbers chainable links."""
@@ -337,8 +341,8 @@ class Emitter(VfpEmitter):
         # flag-setting operation overwrites, read meanwhile only through fusion, is never
         # stored at all (cmp; addgt; addle; movgt; cmp in a merge).
         self._owe = None
-        self._lab_hf: dict = {}           # label -> _hf where SkipUnless jumped to it
-        self._lab_jumps: dict = {}        # label -> [(the jump's pad label, its owed flags)]
+        # label -> [(a SkipUnless's pad label, its owed flags, its x86 flags' table)]
+        self._lab_jumps: dict = {}
         self._pads: list[tuple] = []      # (pad, owed flags, label): out of line (_flag_pads)
         self._block_ops = block.ops
         self._last = last
@@ -741,18 +745,10 @@ class Emitter(VfpEmitter):
         so fusion outlives a reverse subtract under a condition (cmp; rsble r0, r0, #0;
         rsbgt r0, r0, #1 of a comparison function)."""
         d = self.loc[i]
+        if not self._inplace(i, x, ("not",), _asm_not):
+            self.load(x, RAX)                   # (no register of its own: in eax, stored)
+            self.buf += _T["not"]
         dst = d if d >= 0 else RAX
-        h = self.home(x)
-        buf = self.buf
-        if h is None:
-            self.load(x, dst)
-        elif h != dst:
-            buf += _MOV32[dst, h]
-        key = ("not", dst)
-        code = _MEMO.get(key)
-        if code is None:
-            code = _memo(key, lambda a: a.not_(GPR[dst]))
-        buf += code
         if (c + 1) & MASK32:
             self._lea_disp(dst, dst, c + 1)
         if d < 0:
@@ -843,7 +839,7 @@ class Emitter(VfpEmitter):
             self._ternop(i, op, _T["addc"])
 
     def op_Not(self, i, op, labels):
-        if not self._inplace(i, op.args[0], ("not",), lambda a, d: a.not_(d)):
+        if not self._inplace(i, op.args[0], ("not",), _asm_not):
             self._unop(i, op, _T["not"])
 
     def op_Neg(self, i, op, labels):
@@ -1359,15 +1355,13 @@ class Emitter(VfpEmitter):
         # at the label keep fusion when they map them alike (each path's flags are its own
         # last CMP's: cmp; it ne; cmpne r6, #0; bne).
         t = self._hf[1] if self._hf is not None else None
-        seen = self._lab_hf.get(lab, t)
-        self._lab_hf[lab] = t if seen is t else -1
         # The jump goes to a pad of its own, placed at the label when the paths that meet
         # there owe the same flag bytes (they stay owed: the conditional compare's first CMP
         # is never stored when the second overwrites it), else out of line, where it stores
         # what this path owes (op_Label).
         pad = a.label()
         a.jcc(cc ^ 1, pad)                      # (x86 conditions invert with their low bit)
-        self._lab_jumps.setdefault(lab, []).append((pad, self._owe))
+        self._lab_jumps.setdefault(lab, []).append((pad, self._owe, t))
 
     def op_ExitIf(self, i, op, labels):
         """A side exit: when the condition holds, jump to an out-of-line link (emitted after
@@ -1407,19 +1401,19 @@ class Emitter(VfpEmitter):
         a = self.asm
         jumps = self._lab_jumps.pop(op.attr, ())
         t = self._hf[1] if self._hf is not None else None
-        fused = self._lab_hf.pop(op.attr, t) is t
+        fused = all(tj is t for _, _, tj in jumps)
         owe = self._owe
         # Flag bytes stay owed past the label when every path owes the same ones and maps
         # the x86 flags alike; else each path stores its own (the jumps in out-of-line pads).
         keep = owe is not None and fused and all(o is not None and o[0] == owe[0]
-                                                 and o[1] is owe[1] for _, o in jumps)
+                                                 and o[1] is owe[1] for _, o, _ in jumps)
         if owe is not None and not keep:
             self._owed_flags()
         if self._grps:
             self._grps.clear()                  # (a probe in the region may not have run)
         label = labels.setdefault(op.attr, a.label())
         a.bind(label)
-        for pad, o in jumps:
+        for pad, o, _ in jumps:
             if o is None or keep:
                 a.bind(pad)
             else:
