@@ -742,3 +742,62 @@ def test_instruction_count_is_kept_in_a_register(mmu):
     assert "sub r14, 2" in code                     # the bne's side exit: 3 of 5 ran
     insns = f"rbp + {OFFSETS['insns']:#x}]"
     assert not [line for line in code if insns in line]
+
+
+def _ladder(steps: range, thumb: bool) -> str:
+    """Steps of libgcc's unsigned-division ladder (__aeabi_uidiv: r2 = quotient bits)."""
+    it = "it cs; " if thumb else ""
+    return "; ".join(f"cmp r0, r1, lsl #{k}; adc r2, r2, r2; {it}subcs r0, r0, r1, lsl #{k}"
+                     for k in steps)
+
+
+def _ladder_model(r0: int, r1: int, r2: int, steps: range) -> tuple[int, int, tuple]:
+    nzcv = None
+    for k in steps:
+        b = r1 << k & 0xFFFFFFFF
+        nzcv = _nzcv_sub(r0, b)
+        r2 = (2 * r2 + nzcv[2]) & 0xFFFFFFFF
+        if nzcv[2]:
+            r0 = (r0 - b) & 0xFFFFFFFF
+    return r0, r2, nzcv
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_division_ladder_keeps_the_carry_on_the_x86_flags(thumb):
+    """cmp r0, r1, lsl #k; adc r2, r2, r2; subcs r0, r0, r1, lsl #k (the division ladder
+    every ARM32 program without a hardware divide runs): the shifted operand is computed
+    once and the SUB is the CMP's own subtraction (common subexpressions), the ADC reads C
+    with a setcc and adds with leas, so the SUBCS is a cmov on the same x86 flags; only C is
+    computed for all but the last CMP, and no flag byte is stored before the block's end."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    steps = range(6, -1, -1)
+    src = _ladder(steps, thumb)
+    b = _lift(src, thumb)
+    flag_ops = [op for op in b.ops if op.opcode == "SubFlags"]
+    assert [op.attr for op in flag_ops] == ["C"] * 6 + ["NZCV"]
+    assert sum(op.opcode == "Lsl" for op in b.ops) == 6     # (lsl #0 is no shift)
+    assert not any(op.opcode == "Sub" for op in b.ops)
+    code = _x86(b)
+    assert sum(line.startswith("cmov") for line in code) == 7
+    assert not any("byte ptr [rbp" in line and line.startswith(("movzx", "cmp"))
+                   for line in code)                   # (no flag byte read)
+    assert _flag_stores(code) == 4
+    for r0, r1, r2 in ((1000, 7, 0), (0xFFFFFFFF, 3, 5), (12345, 12346, 1), (0, 1, 0),
+                       (0x80000000, 0x01000000, 0xFFFFFFFF)):
+        _, r, _, st = _run_code(src, {"r0": r0, "r1": r1, "r2": r2}, thumb)
+        want0, want2, nzcv = _ladder_model(r0, r1, r2, steps)
+        assert (r[0], r[2]) == (want0, want2), (r0, r1, r2)
+        assert st["nzcv"] == nzcv
+
+
+def test_common_subexpressions_are_not_reused_past_a_conditional_region():
+    """A value computed inside a conditional region (a SkipUnless around a load) is not
+    reused after its label, where the path that skipped the region never computed it."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "add r5, r1, r3; cmp r0, #5; ldrgt r2, [r1, r3, lsl #2]; add r4, r1, r3, lsl #2"
+    b = _lift(src)
+    label = [op.opcode for op in b.ops].index("Label")
+    assert any(op.opcode == "Lsl" for op in b.ops[label:])
+    for r0 in (4, 6):
+        _, r, _, _ = _run_code(src, {"r0": r0, "r1": 0x20000, "r2": 0, "r3": 3})
+        assert r[4] == 0x2000C and r[2] == (0x2000C if r0 > 5 else 0)

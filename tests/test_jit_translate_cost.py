@@ -6,7 +6,7 @@ import random
 from translator.backends.x86.asm import RAX, RCX, RDX, RSP, Asm, mem
 from translator.jit import x86emit
 from translator.jit.codecache import SPILL_SLOTS
-from translator.jit.ir import OPCODES, Block, Const, Link
+from translator.jit.ir import COND_FLAGS, OPCODES, Block, Const, Link
 from translator.jit.passes import (eliminate_dead_code, eliminate_dead_state, fold_constants,
                                    forward_state, optimize)
 
@@ -82,7 +82,9 @@ def _run(b: Block, regs: list[int], flags: dict, mem_word: int) -> tuple:
             flags[op.attr] = args[0]
             r = None
         elif op.opcode == "CondHolds":
-            r = (flags["N"] * 3 + flags["Z"] * 5 + flags["C"] * 7 + flags["V"] + op.attr) & 1
+            # (some function of exactly the flags the condition reads)
+            r = (sum(flags[f] * k for f, k in zip(COND_FLAGS[op.attr], (3, 5, 7)))
+                 + op.attr) & 1
         elif op.opcode == "Load32":
             r = mem_word ^ args[0]
         else:

@@ -72,6 +72,11 @@ def grow_refs(n: int) -> None:
 Operand = Union[Const, Ref, int, str, None]
 
 # opcode -> (number of value operands, produces a value?, has side effects?)
+# The guest flags each ARM condition (0-14, AL last) reads: a CondHolds keeps only these live,
+# so a compare whose N, Z and V nobody reads sets only C (the divide ladder's cmp; adc; subcs).
+COND_FLAGS: tuple[str, ...] = ("Z", "Z", "C", "C", "N", "N", "V", "V", "CZ", "CZ", "NV", "NV",
+                               "NZV", "NZV", "")
+
 OPCODES: dict[str, tuple[int, bool, bool]] = {
     # guest state
     "GetReg": (0, True, False),        # attr: reg number
@@ -223,6 +228,8 @@ class Block:
     next_label: int = 0
     keep: list[bool] | None = None    # set by optimize(compact=False): surviving operations
     last: list[int] | None = None     # ... and each value's last use (see passes.optimize)
+    flags_end: dict[int, int] | None = None   # ... and each flag-setting operation's last
+    #                                           read of a flag it sets (-1: none)
     itstates: dict[int, int] | None = None    # seq -> ITSTATE, for instructions in IT blocks
 
     # ---- building -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ those are barriers for the state passes.
 """
 from __future__ import annotations
 
-from .ir import OPCODES, REFS, Block, Const, Op, Ref, grow_refs
+from .ir import COND_FLAGS, OPCODES, REFS, Block, Const, Op, Ref, grow_refs
 
 MASK = 0xFFFFFFFF
 _BARRIERS = {"SkipUnless", "Label", "Load8", "Load16", "Load32", "Load8S", "Load16S",
@@ -164,7 +164,7 @@ def eliminate_dead_state(block: Block) -> None:
         elif op.opcode in ("GetReg", "GetFlag"):
             pending.pop(("r" if op.opcode == "GetReg" else "f", op.attr), None)
         elif op.opcode == "CondHolds":
-            for f in "NZCV":
+            for f in COND_FLAGS[op.attr]:
                 pending.pop(("f", f), None)
     _rewrite(block, keep, {})
 
@@ -198,6 +198,11 @@ class ForwardingBlock(Block):
         super().__init__(pc, thumb)
         self.forwarded = True
         self._known: dict = {}        # as optimize's ``known``: state attr -> its value
+        # Common subexpressions: (opcode, operand keys) -> (index, Op) of a pure value
+        # computed on every path to here, so the same computation again is that value (a
+        # shifted operand that CMP and SUB share; a SUB of what a CMP subtracted). The Op
+        # is kept to check the entry is still there (a rolled-back region drops ops).
+        self._cse: dict = {}
 
     def get_state(self, opcode: str, attr: object):
         """``emit(opcode, attr=attr)`` for GetReg/GetFlag, without the generic dispatch."""
@@ -228,13 +233,35 @@ class ForwardingBlock(Block):
     def emit(self, opcode: str, *args, attr: object = None):
         kind = _KIND.get(opcode)
         if kind is not None:
-            if kind == 1:
-                for a in args:
-                    if a.__class__ is not Const:
-                        break
-                else:
-                    if len(args) == OPCODES[opcode][0]:
-                        return Const(FOLD[opcode](*[a.value for a in args]) & MASK)
+            if kind == 1 or kind == 5:
+                if kind == 1:
+                    for a in args:
+                        if a.__class__ is not Const:
+                            break
+                    else:
+                        if len(args) == OPCODES[opcode][0]:
+                            return Const(FOLD[opcode](*[a.value for a in args]) & MASK)
+                else:                           # writes flags that are not IR values
+                    known = self._known
+                    for f in attr:
+                        known.pop(f, None)
+                cse = _CSE_AS.get(opcode)
+                if cse is not None and len(args) == 2:
+                    x, y = args
+                    key = (cse, x.index if x.__class__ is Ref else x.value & MASK | _CONST_KEY,
+                           y.index if y.__class__ is Ref else y.value & MASK | _CONST_KEY)
+                    ops = self.ops
+                    if kind == 1:
+                        hit = self._cse.get(key)
+                        if hit is not None and hit[0] < len(ops) and ops[hit[0]] is hit[1]:
+                            return REFS[hit[0]]
+                    i = len(ops)
+                    op = Op(opcode, args, attr)
+                    ops.append(op)
+                    if i >= len(REFS):
+                        grow_refs(i + 1)
+                    self._cse[key] = (i, op)
+                    return REFS[i]
             elif kind == 2:
                 v = self._known.get(attr)
                 if v is not None:
@@ -252,14 +279,12 @@ class ForwardingBlock(Block):
                 if len(args) != 1:
                     return Block.emit(self, opcode, *args, attr=attr)   # reports the error
                 self._known[attr] = args[0]
-            elif kind == 5:                     # writes flags that are not IR values
-                known = self._known
-                for f in attr:
-                    known.pop(f, None)
             elif opcode == "Label":
                 # Paths meet: what the lifter knew before the region (values defined on
-                # both paths) it restores itself (restore_state).
+                # both paths) it restores itself (restore_state). Values computed inside
+                # the region may not have been: forget them all.
                 self._known.clear()
+                self._cse.clear()
             # (A SkipUnless changes nothing: what was known before it holds in its region.)
         if len(args) != OPCODES[opcode][0]:
             return Block.emit(self, opcode, *args, attr=attr)           # reports the error
@@ -269,6 +294,15 @@ class ForwardingBlock(Block):
         if i >= len(REFS):
             grow_refs(i + 1)
         return REFS[i]
+
+
+_CONST_KEY = 1 << 40      # a constant operand's key: its 32-bit value | this (a value's: its index)
+# The operations common-subexpression elimination looks for (those compilers repeat within
+# a block: a shifted operand that CMP and SUB share, a SUB of what a CMP subtracted; the
+# rest are not worth their key's cost at translation), each under the plain operation whose
+# value it is (SubFlags(a, b) is a - b too).
+_CSE_AS = {"Lsl": "Lsl", "Lsr": "Lsr", "Asr": "Asr", "Ror": "Ror", "Sub": "Sub",
+           "SubFlags": "Sub"}
 
 
 _KIND = {**{k: 1 for k in FOLD}, "GetReg": 2, "GetFlag": 2, "SetReg": 3, "SetFlag": 3,
@@ -372,6 +406,10 @@ def optimize(block: Block, compact: bool = True) -> Block:
         last[target.index] = n
     keep = [True] * n
     overwritten: set = set()
+    # Each flag's last read (in program order) while the value reaching here is current:
+    # the block's end and every barrier read all flags; None once a later write is met.
+    fread: dict = {"N": n, "Z": n, "C": n, "V": n}
+    flags_end: dict = {}              # flag-setting op -> the last read of any flag it sets
     kinds = _BKIND
     first_drop = n
     for i in range(n - 1, -1, -1):
@@ -391,13 +429,19 @@ def optimize(block: Block, compact: bool = True) -> Block:
                 first_drop = i
                 continue
             overwritten.add(key)
+            if key in fread:
+                fread[key] = None
         elif k == 2:                                   # barrier
             overwritten.clear()
+            for f in _NZCV:
+                if fread[f] is None:
+                    fread[f] = i
         elif k == 6:                                   # AddCFlags / SubFlags / SetNZ
             # Only the flags read before being set again are set; with none, SetNZ goes and
             # AddCFlags / SubFlags are a plain AddC / Sub (or go too when nothing reads their
             # value).
-            live = "".join([f for f in op.attr if f not in overwritten])
+            attr = op.attr
+            live = "".join([f for f in attr if f not in overwritten])
             if live != op.attr:
                 if live:
                     ops[i] = op = Op(opc, op.args, live)
@@ -407,25 +451,40 @@ def optimize(block: Block, compact: bool = True) -> Block:
                     continue
                 else:
                     ops[i] = op = Op("AddC" if opc == "AddCFlags" else "Sub", op.args)
+            end = -1
             for f in live:
                 overwritten.add(f)
+                e = fread[f]
+                if e is not None and e > end:
+                    end = e
+            for f in attr:
+                fread[f] = None
+            flags_end[i] = end
         elif k >= 3:                                   # pure: dead unless used
             if last[i] < 0:
                 keep[i] = False
                 first_drop = i
                 continue
             if k == 3:
-                overwritten.discard(op.attr)
+                key = op.attr
+                overwritten.discard(key)
+                if key in fread and fread[key] is None:
+                    fread[key] = i
             elif k == 4:
-                overwritten.difference_update(_NZCV)
+                for f in COND_FLAGS[op.attr]:
+                    overwritten.discard(f)
+                    if fread[f] is None:
+                        fread[f] = i
         for a in op.args:
             if a.__class__ is Ref and last[a.index] < 0:
                 last[a.index] = i
     if not compact:
         block.keep = keep if first_drop < n else None
         block.last = last
+        block.flags_end = flags_end
         return block
     if first_drop == n:
+        block.flags_end = flags_end
         return block
 
     # Compact and renumber (operations before the first dropped one keep their numbers).
@@ -448,4 +507,7 @@ def optimize(block: Block, compact: bool = True) -> Block:
         from dataclasses import replace
         block.terminal = replace(term, target=refs[new_index[target.index]])
     block.ops = out
+    m = len(out)                      # (flags read at the block's end: read at its new end)
+    block.flags_end = {new_index[i]: new_index[e] if 0 <= e < n else m if e == n else e
+                       for i, e in flags_end.items()}
     return block

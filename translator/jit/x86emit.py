@@ -341,6 +341,10 @@ class Emitter(VfpEmitter):
         # flag-setting operation overwrites, read meanwhile only through fusion, is never
         # stored at all (cmp; addgt; addle; movgt; cmp in a merge).
         self._owe = None
+        # ... and the last operation that may read them (optimize's flags_end): past it,
+        # nothing reads them before they are set again, so they are dropped, not stored.
+        self._owe_end = 0
+        self._fend = block.flags_end or {}
         # label -> [(a SkipUnless's pad label, its owed flags, its x86 flags' table)]
         self._lab_jumps: dict = {}
         self._pads: list[tuple] = []      # (pad, owed flags, label): out of line (_flag_pads)
@@ -354,6 +358,7 @@ class Emitter(VfpEmitter):
             if keep is not None and not keep[i]:
                 continue                  # dropped by optimize(compact=False)
             opc = op.opcode
+            self._at = i                  # (where REMAT values are read back from)
             if opc not in keeps:
                 if self._owe is not None:
                     self._owed_flags(op.attr if opc in _FLAG_WRITERS else "")
@@ -361,7 +366,6 @@ class Emitter(VfpEmitter):
             fn = ops.get(opc)
             if fn is None:
                 fn = ops[opc] = getattr(self, "op_" + opc)
-            self._at = i                  # (where REMAT values are read back from)
             fn(i, op, labels)
         self._at = len(block.ops)
         self.terminal(block, out)
@@ -371,8 +375,10 @@ class Emitter(VfpEmitter):
         """Store the flag bytes owed (while the x86 flags still hold them): before anything
         reads the state's flags or changes the x86 flags, and before any way out of the
         straight line (a memory access that may fault, a jump, a label, the block's end).
-        Those the operation about to run overwrites (``overwritten``) are dead instead."""
-        _store_flags(self.buf, self._owe, overwritten)
+        Those the operation about to run overwrites (``overwritten``) are dead instead, and
+        all of them once no later operation reads them (``_owe_end``)."""
+        if self._at <= self._owe_end:
+            _store_flags(self.buf, self._owe, overwritten)
         self._owe = None
 
     def _end_hf(self) -> None:
@@ -560,7 +566,24 @@ class Emitter(VfpEmitter):
         self.buf += _SET_CODE.get(op.attr) or self._state_code("set", op.attr)
 
     def op_GetFlag(self, i, op, labels):
-        if self._owe is not None and op.attr in self._owe[0]:
+        owe = self._owe
+        if owe is not None and op.attr in owe[0]:
+            # Still only on the x86 flags (the divide ladder's cmp; adc): a setcc of them,
+            # which leaves them alone, instead of storing the owed bytes and reading one back.
+            cc = self._hf[1][_FLAG_COND[op.attr]] if self._hf is not None else None
+            if cc is not None:
+                d = self.loc[i]
+                if d >= 0:
+                    key = ("setccz", int(cc), d)
+                    code = _MEMO.get(key)
+                    if code is None:
+                        code = _memo(key, lambda a: (a.setcc(cc, GPR[d]),
+                                                     a.movzx(GPR[d], GPR[d], 32, 8)))
+                    self.buf += code
+                else:
+                    self.buf += _SETCC_EAX[cc]
+                    self.store(i)
+                return
             self._owed_flags()
         self.buf += _GETF_CODE.get(op.attr) or self._state_code("getf", op.attr)
         self.store(i)
@@ -591,7 +614,18 @@ class Emitter(VfpEmitter):
         hb = loc[b.index] if b.__class__ is Ref else IN_SLOT
         if hb == d:
             if not commutative:
-                self._binop(i, op, _T[name])
+                # d = a - d: computed in eax (which keeps the sub's flags), then moved
+                ha = loc[a.index] if a.__class__ is Ref else IN_SLOT
+                if ha >= 0:
+                    self.buf += _MOV32[RAX, ha]
+                else:
+                    self.load(a, RAX)
+                key = (name, RAX, hb)
+                code = _MEMO.get(key)
+                if code is None:
+                    code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(RAX, GPR[hb]))
+                self.buf += code
+                self.buf += _MOV32[d, RAX]
                 return
             a, b = b, a
             hb = loc[b.index] if b.__class__ is Ref else IN_SLOT
@@ -784,6 +818,7 @@ class Emitter(VfpEmitter):
         self.store(i)                      # a mov: the flags stay
         self._hf = (i, _ADD_CC)
         self._owe = (op.attr, _SETCC_FLAG)
+        self._owe_end = self._fend.get(i, 1 << 30)
 
     def op_SubFlags(self, i, op, labels):
         """a - b with sub (cmp when only the flags are wanted and a is in a register); the
@@ -818,6 +853,7 @@ class Emitter(VfpEmitter):
             self._alu(i, op, "sub", False)      # ends with the sub (or a mov after it)
         self._hf = (i, _SUB_CC)
         self._owe = (op.attr, _SETCC_SUB)
+        self._owe_end = self._fend.get(i, 1 << 30)
 
     def op_SetNZ(self, i, op, labels):
         v = op.args[0]
@@ -828,15 +864,50 @@ class Emitter(VfpEmitter):
         self.buf += _TEST_SELF[h]
         self._hf = (i, _NZ_CC)
         self._owe = (op.attr, _SETCC_FLAG)
+        self._owe_end = self._fend.get(i, 1 << 30)
 
     def op_AddC(self, i, op, labels):
-        """a + b + cin (no flags: flag-setting arithmetic is AddCFlags)."""
-        args = op.args
-        cin = args[2]
+        """a + b + cin (no flags: flag-setting arithmetic is AddCFlags) with leas, which leave
+        the x86 flags alone: fusion outlives an ADC (the divide ladder's cmp; adc; subcs)."""
+        a, b, cin = op.args
         if cin.__class__ is Const and not cin.value & 1:
-            self._alu(i, Op("Add", args[:2]), "add", True)
+            self.op_Add(i, Op("Add", (a, b)), labels)
+            return
+        ha = self.home(a)
+        if ha is None:
+            self.load(a, RAX)
+            ha = RAX
+        if b == a:
+            hb = ha
         else:
-            self._ternop(i, op, _T["addc"])
+            hb = self.home(b)
+            if hb is None:
+                self.load(b, RCX)
+                hb = RCX
+        hc = self.home(cin)
+        if hc is None:
+            self.load(cin, RDX)
+            hc = RDX
+        d = self.loc[i]
+        dst = d if d >= 0 else RAX
+        if ha == hb:                            # a + a + cin: one lea
+            key = ("lea2", dst, hc, ha)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda x: x.lea(GPR[dst], mem(GPR[hc], 0, GPR[ha], 2)))
+        else:
+            # lea dst, [p + q]; lea dst, [dst + r], r's register not the one the first
+            # lea overwrites.
+            p, q, r = (ha, hb, hc) if hc != dst else (hc, ha, hb) if hb != dst else \
+                (hc, hb, ha)
+            key = ("lea3", dst, p, q, r)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _memo(key, lambda x: (x.lea(GPR[dst], mem(GPR[p], 0, GPR[q])),
+                                             x.lea(GPR[dst], mem(GPR[dst], 0, GPR[r]))))
+        self.buf += code
+        if d < 0:
+            self.store(i)
 
     def op_Not(self, i, op, labels):
         if not self._inplace(i, op.args[0], ("not",), _asm_not):
@@ -1650,13 +1721,16 @@ _ADD_CC = (CC.E, CC.NE, CC.B, CC.AE, CC.S, CC.NS, CC.O, CC.NO, None, None, CC.GE
 _NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
 # Operations whose code leaves the x86 flags alone (moves, lea, jcc, setcc): host-flag
 # fusion survives them. SkipUnless, ExitIf and CondHolds only test flags when fused (unfused,
-# there was nothing to keep); Label checks the paths that meet there itself; Add is a lea, and
-# so is Sub of a constant (op_Sub ends fusion otherwise); Select is a cmov when its condition
-# is still on the x86 flags (op_Select ends fusion otherwise); Lsl by 1-3 is a lea (_shift
-# ends fusion otherwise). With the MMU checking, memory accesses join them (a mov after a
+# there was nothing to keep); Label checks the paths that meet there itself; GetFlag of a
+# fused flag is a setcc; Add and AddC are leas, and so is Sub of a constant (op_Sub ends
+# fusion otherwise); Select is a cmov when its condition is still on the x86 flags
+# (op_Select ends fusion otherwise); Lsl by 1-3 is a lea (_shift ends fusion otherwise). With the MMU checking, memory accesses join them (a mov after a
 # no-op marker; a probe ends fusion itself: _access).
 _HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
-                      "Label", "Add", "Sub", "Select", "Lsl"})
+                      "Label", "Add", "AddC", "Sub", "Select", "Lsl"})
+# Flag -> the ARM condition that holds when it is set (the x86 condition a GetFlag of a
+# fused flag is a setcc of).
+_FLAG_COND = {"Z": 0, "C": 2, "N": 4, "V": 6}
 
 
 def _setcc_flags(carry: CC) -> dict[str, bytes]:
