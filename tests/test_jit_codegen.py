@@ -801,3 +801,39 @@ def test_common_subexpressions_are_not_reused_past_a_conditional_region():
     for r0 in (4, 6):
         _, r, _, _ = _run_code(src, {"r0": r0, "r1": 0x20000, "r2": 0, "r3": 3})
         assert r[4] == 0x2000C and r[2] == (0x2000C if r0 > 5 else 0)
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_64_bit_increment_is_an_add_and_a_lea(thumb):
+    """adds r4, r4, #1; adc r6, r6, #0 (a 64-bit counter): the ADDS is one add on the
+    register (no operand moved through eax and ecx), the ADC a setcc of its carry and one
+    lea with the constant as displacement; sums and NZCV right across the carry edges."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "adds r4, r4, #1; adc r6, r6, #0; adds r0, r0, r2; adc r1, r1, #0x10"
+    code = _x86(_lift(src, thumb))
+    assert any(line.startswith("add ") and line.endswith(", 1") for line in code)
+    assert not any(line.startswith("mov ecx, ") for line in code)
+    assert sum(line.startswith("lea ") for line in code) >= 2
+    for lo, hi in ((0, 0), (0xFFFFFFFF, 7), (0x7FFFFFFF, 0xFFFFFFFF), (0xFFFFFFFE, 1)):
+        for r0, r2 in ((1, 0xFFFFFFFF), (5, 6), (0x80000000, 0x80000000)):
+            _, r, _, st = _run_code(src, {"r4": lo, "r6": hi, "r0": r0, "r1": hi, "r2": r2},
+                                    thumb)
+            assert (r[4], r[6]) == ((lo + 1) & 0xFFFFFFFF, (hi + (lo == 0xFFFFFFFF)) & 0xFFFFFFFF)
+            assert (r[0], r[1]) == ((r0 + r2) & 0xFFFFFFFF,
+                                    (hi + 0x10 + (r0 + r2 > 0xFFFFFFFF)) & 0xFFFFFFFF)
+            assert st["nzcv"] == _nzcv_add(r0, r2)
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_regression_adds_of_a_forwarded_zero_sets_the_flags(thumb):
+    """movs r0, #0; ...; adds r0, r0, r2 (glibc's __mpn_mul_1): with the zero forwarded as
+    a constant and the result in r2's register, the add of 0 was dropped as a no-op, and
+    with it the flags the ADC after it reads (printf's digits of a float came out wrong)."""
+    pytest.importorskip("keystone", reason="keystone-engine not installed")
+    src = "mov r0, #0; adds r0, r0, r2; adc r1, r1, #0"
+    for r2 in (0, 1, 0x80000000, 0xFFFFFFFF):
+        for c_in in (0, 1):
+            pre = "cmp r3, #1; " if c_in else "cmn r3, #1; "     # (C set / clear first)
+            _, r, _, st = _run_code(pre + src, {"r1": 7, "r2": r2, "r3": 1}, thumb)
+            assert (r[0], r[1]) == (r2, 7)
+            assert st["nzcv"] == _nzcv_add(0, r2)

@@ -293,7 +293,7 @@ class JitBackend:
                     self.waiting.setdefault(target, []).append(site)
             self.blocks[key] = (addr, block)
             block.ops = []                  # the IR is not needed any more: do not keep it alive
-            block.keep = block.last = None
+            block.keep = block.last = block.flags_end = None
             end = pc + max(block.guest_size, 1)
             for page in range(pc // PAGE_SIZE, (end - 1) // PAGE_SIZE + 1):
                 self.by_page.setdefault(page, set()).add(key)

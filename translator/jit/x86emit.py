@@ -807,6 +807,16 @@ class Emitter(VfpEmitter):
         """a + b + cin into eax with one add/adc, each flag in attr set straight from the x86
         flags (SF, ZF, CF, OF are ARM's N, Z, C, V for a + b + cin)."""
         x, y, cin = op.args
+        if cin.__class__ is Const and not cin.value & 1 and not (
+                y.__class__ is Const and not y.value & MASK32) and not (
+                x.__class__ is Const and not x.value & MASK32):
+            # add d, b (adds r4, r4, #1: add ebx, 1). Not with a zero operand: _alu drops
+            # an add of 0, whose flags are wanted here.
+            self._alu(i, Op("Add", (x, y)), "add", True)
+            self._hf = (i, _ADD_CC)
+            self._owe = (op.attr, _SETCC_FLAG)
+            self._owe_end = self._fend.get(i, 1 << 30)
+            return
         self.load(x, RAX)
         self.load(y, RCX)
         buf = self.buf
@@ -872,6 +882,28 @@ class Emitter(VfpEmitter):
         a, b, cin = op.args
         if cin.__class__ is Const and not cin.value & 1:
             self.op_Add(i, Op("Add", (a, b)), labels)
+            return
+        if a.__class__ is Const:
+            a, b = b, a
+        if b.__class__ is Const and a.__class__ is not Const:
+            # a + k + cin (adc r6, r6, #0 of a 64-bit add): lea dst, [cin + a + k]
+            ha, d = self._operand_and_dest(i, a)[:2]
+            hc = self.home(cin)
+            if hc is None:
+                self.load(cin, RDX)
+                hc = RDX
+            dst = d if d >= 0 else RAX
+            k = ((b.value + 0x80000000) & MASK32) - 0x80000000
+            key = ("leak", dst, hc, ha)
+            code = _MEMO.get(key)
+            if code is None:
+                code = _MEMO[key] = _enc_prefix(
+                    lambda x: x.lea(GPR[dst], mem(GPR[hc], 0x12345678, GPR[ha])))
+            buf = self.buf
+            buf += code
+            buf += _S32(k)
+            if d < 0:
+                self.store(i)
             return
         ha = self.home(a)
         if ha is None:
