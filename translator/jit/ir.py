@@ -71,12 +71,12 @@ def grow_refs(n: int) -> None:
 
 Operand = Union[Const, Ref, int, str, None]
 
-# opcode -> (number of value operands, produces a value?, has side effects?)
 # The guest flags each ARM condition (0-14, AL last) reads: a CondHolds keeps only these live,
 # so a compare whose N, Z and V nobody reads sets only C (the divide ladder's cmp; adc; subcs).
 COND_FLAGS: tuple[str, ...] = ("Z", "Z", "C", "C", "N", "N", "V", "V", "CZ", "CZ", "NV", "NV",
                                "NZV", "NZV", "")
 
+# opcode -> (number of value operands, produces a value?, has side effects?)
 OPCODES: dict[str, tuple[int, bool, bool]] = {
     # guest state
     "GetReg": (0, True, False),        # attr: reg number

@@ -804,8 +804,9 @@ class Emitter(VfpEmitter):
         self._binop(i, op, _T["andnot"])
 
     def op_AddCFlags(self, i, op, labels):
-        """a + b + cin into eax with one add/adc, each flag in attr set straight from the x86
-        flags (SF, ZF, CF, OF are ARM's N, Z, C, V for a + b + cin)."""
+        """a + b + cin with one add/adc (on the result's register when there is no carry in,
+        else in eax), each flag in attr set straight from the x86 flags (SF, ZF, CF, OF are
+        ARM's N, Z, C, V for a + b + cin)."""
         x, y, cin = op.args
         if cin.__class__ is Const and not cin.value & 1 and not (
                 y.__class__ is Const and not y.value & MASK32) and not (
