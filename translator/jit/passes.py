@@ -330,7 +330,6 @@ _BKIND: dict[str, int] = {}
 _SETS = frozenset({"SetReg", "SetFlag"})
 _GETS = frozenset({"GetReg", "GetFlag"})
 _REGION = frozenset({"SkipUnless", "Label"})
-_NZCV = ("N", "Z", "C", "V")
 
 
 def optimize(block: Block, compact: bool = True) -> Block:
@@ -409,6 +408,7 @@ def optimize(block: Block, compact: bool = True) -> Block:
     # Each flag's last read (in program order) while the value reaching here is current:
     # the block's end and every barrier read all flags; None once a later write is met.
     fread: dict = {"N": n, "Z": n, "C": n, "V": n}
+    unread: list = []                 # the flags whose fread is None (a barrier reads them)
     flags_end: dict = {}              # flag-setting op -> the last read of any flag it sets
     kinds = _BKIND
     first_drop = n
@@ -429,13 +429,15 @@ def optimize(block: Block, compact: bool = True) -> Block:
                 first_drop = i
                 continue
             overwritten.add(key)
-            if key in fread:
+            if key in fread and fread[key] is not None:
                 fread[key] = None
+                unread.append(key)
         elif k == 2:                                   # barrier
             overwritten.clear()
-            for f in _NZCV:
-                if fread[f] is None:
+            if unread:
+                for f in unread:
                     fread[f] = i
+                unread.clear()
         elif k == 6:                                   # AddCFlags / SubFlags / SetNZ
             # Only the flags read before being set again are set; with none, SetNZ goes and
             # AddCFlags / SubFlags are a plain AddC / Sub (or go too when nothing reads their
@@ -458,7 +460,9 @@ def optimize(block: Block, compact: bool = True) -> Block:
                 if e is not None and e > end:
                     end = e
             for f in attr:
-                fread[f] = None
+                if fread[f] is not None:
+                    fread[f] = None
+                    unread.append(f)
             flags_end[i] = end
         elif k >= 3:                                   # pure: dead unless used
             if last[i] < 0:
@@ -468,13 +472,15 @@ def optimize(block: Block, compact: bool = True) -> Block:
             if k == 3:
                 key = op.attr
                 overwritten.discard(key)
-                if key in fread and fread[key] is None:
+                if key.__class__ is str and fread.get(key, 0) is None:
                     fread[key] = i
+                    unread.remove(key)
             elif k == 4:
                 for f in COND_FLAGS[op.attr]:
                     overwritten.discard(f)
                     if fread[f] is None:
                         fread[f] = i
+                        unread.remove(f)
         for a in op.args:
             if a.__class__ is Ref and last[a.index] < 0:
                 last[a.index] = i
