@@ -74,6 +74,7 @@ def page_align_up(x: int) -> int:
 
 
 def host_mmap(addr: int, length: int, prot: int, flags: int, fd: int = -1, offset: int = 0) -> int:
+    """mmap(2) through libc: the mapping's host address (OSError on failure)."""
     res = _libc.mmap(addr, length, prot, flags, fd, offset)
     if res in (None, _MAP_FAILED):
         err = ctypes.get_errno()
@@ -121,7 +122,7 @@ class GuestMemory:
         # One contiguous reservation (and a guard page): costs address space only, never
         # memory.
         self.base = host_mmap(0, self.size + PAGE_SIZE, PROT_NONE,
-                               _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS | _MAP_NORESERVE)
+                              _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS | _MAP_NORESERVE)
         self._starts: list[int] = []
 
     # ---- bookkeeping -------------------------------------------------------------------
@@ -216,7 +217,7 @@ class GuestMemory:
             # Anonymous MAP_SHARED stays shared with forked children (a later fork()).
             kind = _mmap.MAP_SHARED if shared and fd < 0 else _mmap.MAP_PRIVATE
             host_mmap(host + file_len, length - file_len, PROT_READ | PROT_WRITE,
-                       flags | kind | _mmap.MAP_ANONYMOUS)
+                      flags | kind | _mmap.MAP_ANONYMOUS)
         if _host_prot(prot) != PROT_READ | PROT_WRITE:
             self._host_protect(start, length, prot)
         self.vmas.append(Vma(start, start + length, prot, name, shared,
@@ -236,7 +237,7 @@ class GuestMemory:
         for v in gone:
             # Replace with a fresh PROT_NONE reservation: frees the memory, keeps the window.
             host_mmap(self.base + v.start, v.end - v.start, PROT_NONE,
-                       _MAP_FIXED | _MAP_NORESERVE | _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
+                      _MAP_FIXED | _MAP_NORESERVE | _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
             for lst in self.listeners:
                 lst.on_unmap(v.start, v.end - v.start)
 

@@ -602,9 +602,11 @@ class Emitter(VfpEmitter):
         self.buf += _SETF_CODE.get(op.attr) or self._state_code("setf", op.attr)
 
     # arithmetic
-    def _alu(self, i, op, name: str, commutative: bool) -> None:
+    def _alu(self, i, op, name: str, commutative: bool, flags: bool = False) -> None:
         """add/sub/and/or/xor straight into the result's register when it has one
-        (``mov d, a; op d, b``, with b a register, an immediate or a spilled value)."""
+        (``mov d, a; op d, b``, with b a register, an immediate or a spilled value). With
+        ``flags`` the op always runs (its x86 flags are the guest's); else ``x op 0`` is the
+        mov alone."""
         d = self.loc[i]
         if d < 0:
             self._binop(i, op, _T[name])
@@ -642,7 +644,7 @@ class Emitter(VfpEmitter):
             if code is None:
                 code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(GPR[d], GPR[hb]))
             buf += code
-        elif b.__class__ is Const and b.value & MASK32 == 0 and name != "and":
+        elif b.__class__ is Const and b.value & MASK32 == 0 and name != "and" and not flags:
             pass                               # x op 0 = x: the mov above is all
         elif b.__class__ is Const:
             key = (name, d)
@@ -803,20 +805,23 @@ class Emitter(VfpEmitter):
     def op_AndNot(self, i, op, labels):
         self._binop(i, op, _T["andnot"])
 
+    def _sets_flags(self, i: int, attr: str, cc_table: tuple, setcc: dict) -> None:
+        """Op i just set the x86 flags to the guest flags in ``attr``: fusion on them
+        (``cc_table``: a _*_CC table), and those flag bytes owed (stored by ``setcc``, a
+        _SETCC_* table) until optimize's flags_end says nothing reads them any more."""
+        self._hf = (i, cc_table)
+        self._owe = (attr, setcc)
+        self._owe_end = self._fend.get(i, 1 << 30)
+
     def op_AddCFlags(self, i, op, labels):
         """a + b + cin with one add/adc (on the result's register when there is no carry in,
         else in eax), each flag in attr set straight from the x86 flags (SF, ZF, CF, OF are
         ARM's N, Z, C, V for a + b + cin)."""
         x, y, cin = op.args
-        if cin.__class__ is Const and not cin.value & 1 and not (
-                y.__class__ is Const and not y.value & MASK32) and not (
-                x.__class__ is Const and not x.value & MASK32):
-            # add d, b (adds r4, r4, #1: add ebx, 1). Not with a zero operand: _alu drops
-            # an add of 0, whose flags are wanted here.
-            self._alu(i, Op("Add", (x, y)), "add", True)
-            self._hf = (i, _ADD_CC)
-            self._owe = (op.attr, _SETCC_FLAG)
-            self._owe_end = self._fend.get(i, 1 << 30)
+        if cin.__class__ is Const and not cin.value & 1:
+            # add d, b (adds r4, r4, #1: add ebx, 1)
+            self._alu(i, Op("Add", (x, y)), "add", True, flags=True)
+            self._sets_flags(i, op.attr, _ADD_CC, _SETCC_FLAG)
             return
         self.load(x, RAX)
         self.load(y, RCX)
@@ -827,9 +832,7 @@ class Emitter(VfpEmitter):
             self.load(cin, RDX)
             buf += _T["bt_edx0_adc"]
         self.store(i)                      # a mov: the flags stay
-        self._hf = (i, _ADD_CC)
-        self._owe = (op.attr, _SETCC_FLAG)
-        self._owe_end = self._fend.get(i, 1 << 30)
+        self._sets_flags(i, op.attr, _ADD_CC, _SETCC_FLAG)
 
     def op_SubFlags(self, i, op, labels):
         """a - b with sub (cmp when only the flags are wanted and a is in a register); the
@@ -858,13 +861,10 @@ class Emitter(VfpEmitter):
                 if code is None:
                     code = _memo(key, lambda a: a.cmp(GPR[hx], GPR[hy]))
                 buf += code
-        elif y.__class__ is Const and not y.value & MASK32:
-            self._binop(i, op, _T["sub"])       # (_alu would only move: no flags)
         else:
-            self._alu(i, op, "sub", False)      # ends with the sub (or a mov after it)
-        self._hf = (i, _SUB_CC)
-        self._owe = (op.attr, _SETCC_SUB)
-        self._owe_end = self._fend.get(i, 1 << 30)
+            # ends with the sub (or a mov after it)
+            self._alu(i, op, "sub", False, flags=True)
+        self._sets_flags(i, op.attr, _SUB_CC, _SETCC_SUB)
 
     def op_SetNZ(self, i, op, labels):
         v = op.args[0]
@@ -873,9 +873,7 @@ class Emitter(VfpEmitter):
             self.load(v, RAX)
             h = RAX
         self.buf += _TEST_SELF[h]
-        self._hf = (i, _NZ_CC)
-        self._owe = (op.attr, _SETCC_FLAG)
-        self._owe_end = self._fend.get(i, 1 << 30)
+        self._sets_flags(i, op.attr, _NZ_CC, _SETCC_FLAG)
 
     def op_AddC(self, i, op, labels):
         """a + b + cin (no flags: flag-setting arithmetic is AddCFlags) with leas, which leave
@@ -888,12 +886,11 @@ class Emitter(VfpEmitter):
             a, b = b, a
         if b.__class__ is Const and a.__class__ is not Const:
             # a + k + cin (adc r6, r6, #0 of a 64-bit add): lea dst, [cin + a + k]
-            ha, d = self._operand_and_dest(i, a)[:2]
+            ha, d, dst = self._operand_and_dest(i, a)
             hc = self.home(cin)
             if hc is None:
                 self.load(cin, RDX)
                 hc = RDX
-            dst = d if d >= 0 else RAX
             k = ((b.value + 0x80000000) & MASK32) - 0x80000000
             key = ("leak", dst, hc, ha)
             code = _MEMO.get(key)
@@ -906,10 +903,7 @@ class Emitter(VfpEmitter):
             if d < 0:
                 self.store(i)
             return
-        ha = self.home(a)
-        if ha is None:
-            self.load(a, RAX)
-            ha = RAX
+        ha, d, dst = self._operand_and_dest(i, a)
         if b == a:
             hb = ha
         else:
@@ -921,8 +915,6 @@ class Emitter(VfpEmitter):
         if hc is None:
             self.load(cin, RDX)
             hc = RDX
-        d = self.loc[i]
-        dst = d if d >= 0 else RAX
         if ha == hb:                            # a + a + cin: one lea
             key = ("lea2", dst, hc, ha)
             code = _MEMO.get(key)
@@ -1757,8 +1749,9 @@ _NZ_CC = (CC.E, CC.NE, None, None, CC.S, CC.NS) + (None,) * 8
 # there was nothing to keep); Label checks the paths that meet there itself; GetFlag of a
 # fused flag is a setcc; Add and AddC are leas, and so is Sub of a constant (op_Sub ends
 # fusion otherwise); Select is a cmov when its condition is still on the x86 flags
-# (op_Select ends fusion otherwise); Lsl by 1-3 is a lea (_shift ends fusion otherwise). With the MMU checking, memory accesses join them (a mov after a
-# no-op marker; a probe ends fusion itself: _access).
+# (op_Select ends fusion otherwise); Lsl by 1-3 is a lea (_shift ends fusion otherwise).
+# With the MMU checking, memory accesses join them (a mov after a no-op marker; a probe ends
+# fusion itself: _access).
 _HF_KEEP = frozenset({"GetReg", "SetReg", "GetFlag", "SkipUnless", "ExitIf", "CondHolds",
                       "Label", "Add", "AddC", "Sub", "Select", "Lsl"})
 # Flag -> the ARM condition that holds when it is set (the x86 condition a GetFlag of a
