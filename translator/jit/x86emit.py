@@ -708,15 +708,19 @@ class Emitter(VfpEmitter):
         buf += code
         return True
 
+    def _held(self, x, scratch: int) -> int:
+        """The register holding operand x: its own, else ``scratch`` with x loaded into it."""
+        h = self.home(x)
+        if h is None:
+            self.load(x, scratch)
+            h = scratch
+        return h
+
     def _operand_and_dest(self, i, x) -> tuple[int, int, int]:
         """(the register holding operand x, loaded into eax when it has none; value i's
         location; the register to compute value i in: its own, else eax)."""
-        hx = self.home(x)
-        if hx is None:
-            self.load(x, RAX)
-            hx = RAX
         d = self.loc[i]
-        return hx, d, d if d >= 0 else RAX
+        return self._held(x, RAX), d, d if d >= 0 else RAX
 
     def _lea(self, i, x, y, disp: int) -> None:
         """Value i = x + y + disp (y a value or None) with one 32-bit lea, which wraps as
@@ -724,10 +728,7 @@ class Emitter(VfpEmitter):
         hx, d, dst = self._operand_and_dest(i, x)
         buf = self.buf
         if y is not None:
-            hy = self.home(y)
-            if hy is None:
-                self.load(y, RCX)
-                hy = RCX
+            hy = self._held(y, RCX)
             key = ("lea", dst, hx, hy)
             code = _MEMO.get(key)
             if code is None:
@@ -840,10 +841,7 @@ class Emitter(VfpEmitter):
         x, y = op.args
         buf = self.buf
         if self.loc[i] == NOWHERE:             # CMP: flags only
-            hx = self.home(x)
-            if hx is None:
-                self.load(x, RAX)
-                hx = RAX
+            hx = self._held(x, RAX)
             if y.__class__ is Const:
                 key = ("cmpi", hx)
                 code = _MEMO.get(key)
@@ -852,10 +850,7 @@ class Emitter(VfpEmitter):
                 buf += code
                 buf += _U32(y.value & MASK32)
             else:
-                hy = self.home(y)
-                if hy is None:
-                    self.load(y, RCX)
-                    hy = RCX
+                hy = self._held(y, RCX)
                 key = ("cmp", hx, hy)
                 code = _MEMO.get(key)
                 if code is None:
@@ -868,10 +863,7 @@ class Emitter(VfpEmitter):
 
     def op_SetNZ(self, i, op, labels):
         v = op.args[0]
-        h = self.home(v)
-        if h is None:
-            self.load(v, RAX)
-            h = RAX
+        h = self._held(v, RAX)
         self.buf += _TEST_SELF[h]
         self._sets_flags(i, op.attr, _NZ_CC, _SETCC_FLAG)
 
@@ -887,10 +879,7 @@ class Emitter(VfpEmitter):
         if b.__class__ is Const and a.__class__ is not Const:
             # a + k + cin (adc r6, r6, #0 of a 64-bit add): lea dst, [cin + a + k]
             ha, d, dst = self._operand_and_dest(i, a)
-            hc = self.home(cin)
-            if hc is None:
-                self.load(cin, RDX)
-                hc = RDX
+            hc = self._held(cin, RDX)
             k = ((b.value + 0x80000000) & MASK32) - 0x80000000
             key = ("leak", dst, hc, ha)
             code = _MEMO.get(key)
@@ -904,17 +893,8 @@ class Emitter(VfpEmitter):
                 self.store(i)
             return
         ha, d, dst = self._operand_and_dest(i, a)
-        if b == a:
-            hb = ha
-        else:
-            hb = self.home(b)
-            if hb is None:
-                self.load(b, RCX)
-                hb = RCX
-        hc = self.home(cin)
-        if hc is None:
-            self.load(cin, RDX)
-            hc = RDX
+        hb = ha if b == a else self._held(b, RCX)
+        hc = self._held(cin, RDX)
         if ha == hb:                            # a + a + cin: one lea
             key = ("lea2", dst, hc, ha)
             code = _MEMO.get(key)
@@ -1474,10 +1454,7 @@ class Emitter(VfpEmitter):
         """ExitIf on a value: taken when (value == 0) == attr[0] (CBZ / CBNZ)."""
         zero, link, done = op.attr
         v = op.args[0]
-        h = self.home(v)
-        if h is None:
-            self.load(v, RAX)
-            h = RAX
+        h = self._held(v, RAX)
         buf = self.buf
         buf += _TEST_SELF[h]
         buf += _JE_REL32 if zero else _JNE_REL32
