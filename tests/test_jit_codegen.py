@@ -654,18 +654,6 @@ def test_conditional_compare_keeps_fusion_where_the_paths_meet(thumb):
             assert r[2] == int(r0 == 0 or r1 == 0)
 
 
-def _nzcv_sub(a: int, b: int) -> tuple:
-    d = (a - b) & 0xFFFFFFFF
-    v = ((a ^ b) & (a ^ d)) >> 31
-    return (d >> 31, int(d == 0), int(a >= b), v)
-
-
-def _nzcv_add(a: int, b: int) -> tuple:
-    d = (a + b) & 0xFFFFFFFF
-    v = (~(a ^ b) & (a ^ d) & 0x80000000) >> 31
-    return (d >> 31, int(d == 0), int(a + b > 0xFFFFFFFF), v)
-
-
 _PAIRS = [(0, 0), (1, 2), (2, 1), (0x7FFFFFFF, 0xFFFFFFFF), (0x80000000, 1), (5, 5)]
 
 
@@ -683,7 +671,7 @@ def test_conditional_compare_flags_stay_owed_past_the_label(thumb):
     for a, b in _PAIRS:
         for c, d in _PAIRS[:3]:
             _, _, _, st = _run_code(src, {"r0": a, "r1": b, "r2": c, "r3": d}, thumb)
-            want = _nzcv_sub(a, b) if a == b else _nzcv_sub(c, d)
+            want = _flags_after("sub", a, b, 0, 0) if a == b else _flags_after("sub", c, d, 0, 0)
             assert st["nzcv"] == want, (a, b, c, d)
 
 
@@ -701,7 +689,7 @@ def test_regression_paths_owing_different_flags_store_their_own_at_the_label(thu
     for a, b in _PAIRS:
         for c, d in _PAIRS:
             _, r, _, st = _run_code(src, {"r0": a, "r1": b, "r2": c, "r3": d}, thumb)
-            want = _nzcv_sub(a, b) if a == b else _nzcv_add(c, d)
+            want = _flags_after("sub", a, b, 0, 0) if a == b else _flags_after("add", c, d, 0, 0)
             assert st["nzcv"] == want, (a, b, c, d)
             assert r[2] == (c if a == b else (c + d) & 0xFFFFFFFF)
 
@@ -722,11 +710,12 @@ def test_reverse_subtract_from_a_constant_keeps_fusion(thumb):
     for a, b in _PAIRS:
         for c, d in ((0, 5), (7, 0x80000000), (0xFFFFFFFF, 0xFF000001)):
             _, r, _, st = _run_code(src, {"r0": a, "r1": b, "r2": c, "r3": d}, thumb)
-            signed_le = _nzcv_sub(a, b)[1] or _nzcv_sub(a, b)[0] != _nzcv_sub(a, b)[3]
+            nzcv = _flags_after("sub", a, b, 0, 0)
+            signed_le = nzcv[1] or nzcv[0] != nzcv[3]
             want2 = (-c if signed_le else 1 - c) & 0xFFFFFFFF
             want3 = (0xFF000000 - d) & 0xFFFFFFFF if not signed_le or a == b else d
             assert (r[2], r[3]) == (want2, want3), (a, b, c, d)
-            assert st["nzcv"] == _nzcv_sub(a, b)
+            assert st["nzcv"] == nzcv
 
 
 @pytest.mark.parametrize("mmu", [False, True], ids=["probes", "mmu"])
@@ -755,7 +744,7 @@ def _ladder_model(r0: int, r1: int, r2: int, steps: range) -> tuple[int, int, tu
     nzcv = None
     for k in steps:
         b = r1 << k & 0xFFFFFFFF
-        nzcv = _nzcv_sub(r0, b)
+        nzcv = _flags_after("sub", r0, b, 0, 0)
         r2 = (2 * r2 + nzcv[2]) & 0xFFFFFFFF
         if nzcv[2]:
             r0 = (r0 - b) & 0xFFFFFFFF
@@ -821,7 +810,7 @@ def test_64_bit_increment_is_an_add_and_a_lea(thumb):
             assert (r[4], r[6]) == ((lo + 1) & 0xFFFFFFFF, (hi + (lo == 0xFFFFFFFF)) & 0xFFFFFFFF)
             assert (r[0], r[1]) == ((r0 + r2) & 0xFFFFFFFF,
                                     (hi + 0x10 + (r0 + r2 > 0xFFFFFFFF)) & 0xFFFFFFFF)
-            assert st["nzcv"] == _nzcv_add(r0, r2)
+            assert st["nzcv"] == _flags_after("add", r0, r2, 0, 0)
 
 
 @pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
@@ -836,4 +825,4 @@ def test_regression_adds_of_a_forwarded_zero_sets_the_flags(thumb):
             pre = "cmp r3, #1; " if c_in else "cmn r3, #1; "     # (C set / clear first)
             _, r, _, st = _run_code(pre + src, {"r1": 7, "r2": r2, "r3": 1}, thumb)
             assert (r[0], r[1]) == (r2, 7)
-            assert st["nzcv"] == _nzcv_add(0, r2)
+            assert st["nzcv"] == _flags_after("add", 0, r2, 0, 0)
