@@ -102,6 +102,27 @@ def test_strace_lines(prog):
     assert err[-1] == f"{pid} exit_group(0) = ?"
 
 
+def test_run_exits_at_once_after_atexit_handlers_and_stdio(tmp_path):
+    """`pytrans run` ends the process with os._exit (no interpreter teardown), so it must run
+    the host's atexit handlers (the disk caches are saved there) and flush Python's buffered
+    stdio itself, and keep the guest's status."""
+    import subprocess
+    import sys
+    marker = tmp_path / "atexit-ran"
+    prog = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(marker)!r}, 'w').write('yes'))\n"
+            "print('buffered host text', end='')\n"
+            "from translator.cli import main\n"
+            f"main(['run', {str(ARM)!r}, 'x'])\n"
+            "print('not reached')\n")
+    r = subprocess.run([sys.executable, "-c", prog], capture_output=True, cwd=ROOT, timeout=120)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr
+    assert "buffered host text" in out and "argv[1] = x" in out
+    assert "not reached" not in out
+    assert marker.read_text() == "yes"
+
+
 def test_api_redirects_and_status(tmp_path):
     out, err = io.BytesIO(), io.BytesIO()
     emu = Emulator(str(A64), ["hello", "api"], {"USER": "py"}, stdout=out, stderr=err)
