@@ -242,6 +242,21 @@ def test_uname_machine(k):
     assert fields[2] == os.uname().release
 
 
+def test_regression_uname_domainname_is_the_kernels_not_a_dns_lookup(k, monkeypatch):
+    # sys_uname filled utsname.domainname from socket.getfqdn(): a DNS lookup (which can hang
+    # on a host without a resolver) for a field that holds the NIS domain name.
+    import socket
+
+    def no_dns(*args):
+        raise AssertionError("uname must not resolve host names")
+    monkeypatch.setattr(socket, "getfqdn", no_dns)
+    monkeypatch.setattr(socket, "gethostbyaddr", no_dns)
+    assert process.sys_uname(k, SCRATCH) == 0
+    domain = k.mem.read(SCRATCH + 65 * 5, 65).rstrip(b"\0").decode()
+    with open("/proc/sys/kernel/domainname") as f:
+        assert domain == (f.read().strip() or "(none)")
+
+
 def test_set_tls_and_exit(k):
     assert process.sys_set_tls(k, 0x1234) == 0 and k.cpu.tls == 0x1234
     with pytest.raises(GuestExit) as e:

@@ -5,7 +5,6 @@ import ctypes
 import errno
 import os
 import resource
-import socket
 import struct
 import sys
 
@@ -171,10 +170,20 @@ def sys_setrlimit(k: Kernel, res: int, new: int) -> int:
     return 0
 
 
+def _domainname() -> str:
+    """The host's NIS domain name, utsname's last field as the kernel fills it ("(none)" unless
+    set): not the DNS domain, whose lookup could block on the network."""
+    try:
+        with open("/proc/sys/kernel/domainname") as f:
+            return f.read().strip() or "(none)"
+    except OSError:
+        return "(none)"
+
+
 def sys_uname(k: Kernel, buf: int) -> int:
     u = os.uname()
     fields = [u.sysname, u.nodename, u.release, u.version, k.abi.UNAME_MACHINE,
-              socket.getfqdn().partition(".")[2] or "(none)"]
+              _domainname()]
     data = b"".join(f.encode()[:64].ljust(65, b"\0") for f in fields)
     k.mem.write(buf, data)
     return 0
