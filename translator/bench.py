@@ -459,9 +459,9 @@ def draw_chart(data: dict, path: str) -> list[Path]:
     return written
 
 
-def add_parser(sub) -> None:
-    b = sub.add_parser("bench", help="benchmark pytrans against qemu-user and native",
-                       description=__doc__.splitlines()[0])
+def add_parser(sub, help_line: str) -> None:
+    """``pytrans bench [options]``."""
+    b = sub.add_parser("bench", help=help_line, description=__doc__.splitlines()[0])
     b.add_argument("--quick", action="store_true", help="small sizes (under two minutes)")
     b.add_argument("--backends", default=",".join(DEFAULT_BACKENDS),
                    help=f"pytrans backends to run ({', '.join(BACKENDS)}; the jit runs ARM32 only)")

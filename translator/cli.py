@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import ctypes
+import importlib
 import json
 import os
 import resource
@@ -23,7 +24,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands whose modules are imported only when chosen: they pull in subprocess, tempfile,
+# dataclasses and more, ~5 ms of every `pytrans run`'s start-up. Name -> (module, help line).
+LAZY_COMMANDS = {
+    "bench": ("bench", "benchmark pytrans against qemu-user and native"),
+    "sysroot": ("sysroot", "build a guest root file system for -L"),
+}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command-line parser. Only the subcommand ``argv`` names (all when None) gets its
+    full set of options; the others are listed with their help line."""
     p = _Parser(prog="pytrans", description="Run Linux ARM32/Thumb and AArch64 programs on "
                 "x86-64, like qemu-arm/qemu-aarch64.")
     p.add_argument("--version", action="version", version=f"pytrans {__version__}")
@@ -57,10 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     i = sub.add_parser("info", help="describe a guest program (architecture, segments)")
     i.add_argument("program", metavar="PROGRAM")
-    from .bench import add_parser as add_bench_parser
-    add_bench_parser(sub)
-    from .sysroot import add_parser as add_sysroot_parser
-    add_sysroot_parser(sub)
+    chosen = next((x for x in argv if not x.startswith("-")), None) if argv is not None else None
+    for name, (module, help_line) in LAZY_COMMANDS.items():
+        if argv is None or chosen == name:
+            importlib.import_module(f".{module}", __package__).add_parser(sub, help_line)
+        else:
+            sub.add_parser(name, help=help_line)
     return p
 
 
@@ -135,8 +148,11 @@ def _exit_now(status: int) -> None:
     Python's own teardown (module cleanup, a last cyclic collection, freeing Unicorn's
     translation cache, the code cache and every object of the run) costs 10-40 ms that a
     process about to end does not need; qemu-user exits without freeing either. It would
-    also wait for the guest's other threads, which exit_group ends.
+    also wait for the guest's other threads, which exit_group ends. Under a profiler or a
+    tracer (``python -m cProfile``, a debugger) it returns: they report at teardown.
     """
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -181,7 +197,7 @@ def cmd_info(a: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     a = parser.parse_args(argv)
     if a.command is None:
         parser.print_help(sys.stderr)

@@ -10,7 +10,6 @@ import importlib
 import io
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from types import ModuleType
@@ -125,6 +124,7 @@ class Emulator:
             if stream is None:
                 fds.append(i)
             elif isinstance(stream, (bytes, bytearray)):
+                import tempfile     # here: only the API's redirections need it (~5 ms of start-up)
                 f = tempfile.TemporaryFile()
                 f.write(stream)
                 f.seek(0)
@@ -138,6 +138,7 @@ class Emulator:
                 try:
                     fds.append(stream.fileno())
                 except (AttributeError, io.UnsupportedOperation):
+                    import tempfile
                     f = tempfile.TemporaryFile()
                     cleanup.append(f)
                     capture.append((f, stream))

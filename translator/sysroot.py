@@ -252,9 +252,9 @@ def build_debian_sysroot(arch: str, dest: str | os.PathLike, extras: list[str] =
     return result
 
 
-def add_parser(sub) -> None:
+def add_parser(sub, help_line: str) -> None:
     """``pytrans sysroot debian [options] ARCH DIR [PACKAGE...]``."""
-    s = sub.add_parser("sysroot", help="build a guest root file system for -L",
+    s = sub.add_parser("sysroot", help=help_line,
                        description="Build a guest root file system (sysroot) for `pytrans run -L`.")
     kinds = s.add_subparsers(dest="kind", metavar="KIND")
     d = kinds.add_parser("debian", help="download and unpack Debian packages",
