@@ -9,11 +9,15 @@ written atomically (at exit, when the run learnt something) and ignored when unr
 """
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
 from typing import Iterable
+
+try:    # hashlib's BLAKE2 without importing hashlib, which loads OpenSSL (2.5-3.3 ms)
+    from _blake2 import blake2b as _digest
+except ImportError:                                 # (an interpreter without the builtin)
+    from hashlib import blake2b as _digest
 
 KEEP_VERSIONS = 4        # per prefix: several checkouts may share the directory
 
@@ -28,14 +32,14 @@ def cache_path(prefix: str, sources: Iterable[str]) -> str | None:
         d = os.path.join(base, "pytrans")
     if not d:
         return None
-    h = hashlib.sha256(sys.implementation.cache_tag.encode())
+    h = _digest(sys.implementation.cache_tag.encode(), digest_size=10)
     for src in sources:
         try:
             with open(src, "rb") as f:
                 h.update(f.read())
         except OSError:
             return None
-    return os.path.join(d, f"{prefix}-{h.hexdigest()[:20]}.bin")
+    return os.path.join(d, f"{prefix}-{h.hexdigest()}.bin")
 
 
 def load(path: str | None) -> object | None:
