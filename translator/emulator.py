@@ -124,7 +124,7 @@ class Emulator:
             if stream is None:
                 fds.append(i)
             elif isinstance(stream, (bytes, bytearray)):
-                import tempfile     # here: only the API's redirections need it (~5 ms of start-up)
+                import tempfile     # here: only the API's redirections need it (~2 ms of start-up)
                 f = tempfile.TemporaryFile()
                 f.write(stream)
                 f.seek(0)
