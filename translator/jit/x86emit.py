@@ -235,6 +235,15 @@ def _memo(key, fn: Callable[[Asm], object]) -> bytes:
 _ALU_METHOD = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "xor"}
 
 
+def _alu_rr(name: str, dst: int, src: int) -> bytes:
+    """``name dst, src`` between 32-bit host registers (add/sub/and/or/xor), encoded once."""
+    key = (name, dst, src)
+    code = _MEMO.get(key)
+    if code is None:
+        code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(GPR[dst], GPR[src]))
+    return code
+
+
 
 def _asm_not(a: Asm, d) -> None:
     """not d (an _inplace builder, shared by op_Not and _rsb_const)."""
@@ -622,11 +631,7 @@ class Emitter(VfpEmitter):
                     self.buf += _MOV32[RAX, ha]
                 else:
                     self.load(a, RAX)
-                key = (name, RAX, hb)
-                code = _MEMO.get(key)
-                if code is None:
-                    code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(RAX, GPR[hb]))
-                self.buf += code
+                self.buf += _alu_rr(name, RAX, hb)
                 self.buf += _MOV32[d, RAX]
                 return
             a, b = b, a
@@ -639,11 +644,7 @@ class Emitter(VfpEmitter):
             else:
                 self.load(a, d)
         if hb >= 0:
-            key = (name, d, hb)
-            code = _MEMO.get(key)
-            if code is None:
-                code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(GPR[d], GPR[hb]))
-            buf += code
+            buf += _alu_rr(name, d, hb)
         elif b.__class__ is Const and b.value & MASK32 == 0 and name != "and" and not flags:
             pass                               # x op 0 = x: the mov above is all
         elif b.__class__ is Const:
@@ -656,11 +657,7 @@ class Emitter(VfpEmitter):
             buf += _U32(b.value & MASK32)
         else:
             self.load(b, RCX)
-            key = (name, d, RCX)
-            code = _MEMO.get(key)
-            if code is None:
-                code = _memo(key, lambda x: getattr(x, _ALU_METHOD[name])(GPR[d], RCX))
-            buf += code
+            buf += _alu_rr(name, d, RCX)
 
     def _binop(self, i, op, code):
         """eax = args[0], ecx = args[1], ``code`` (bytes, or an assembler method called as
